@@ -1,0 +1,35 @@
+// After tsc: make the compiled entry points runnable from dist/bin by their command names, so tests can put
+// dist/bin first on PATH and run exactly what was just built (git finds `git-remote-ferry` the same way).
+// Also writes dist/hooks/, the hooks directory ferry hands git on its own command lines (docs/NOTES.md).
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'dist', 'bin');
+for (const name of ['ferry', 'git-remote-ferry']) {
+  const target = join(bin, `${name}.js`);
+  chmodSync(target, 0o755);
+  const link = join(bin, name);
+  if (existsSync(link)) rmSync(link);
+  symlinkSync(`${name}.js`, link);
+}
+
+// Every hook name git runs. ferry's git commands set core.hooksPath to this directory; each hook hands over
+// to `ferry hook NAME`, which does ferry's part (if any) and then runs the user's own hook.
+const hookNames = [
+  'applypatch-msg', 'pre-applypatch', 'post-applypatch', 'pre-commit', 'pre-merge-commit', 'prepare-commit-msg',
+  'commit-msg', 'post-commit', 'pre-rebase', 'post-checkout', 'post-merge', 'pre-push', 'pre-receive', 'update',
+  'proc-receive', 'post-receive', 'post-update', 'reference-transaction', 'push-to-checkout', 'pre-auto-gc',
+  'post-rewrite', 'sendemail-validate', 'fsmonitor-watchman', 'p4-changelist', 'p4-prepare-changelist',
+  'p4-post-changelist', 'p4-pre-submit', 'post-index-change',
+];
+const hooks = join(root, 'dist', 'hooks');
+rmSync(hooks, { recursive: true, force: true });
+mkdirSync(hooks, { recursive: true });
+const ferryJs = join(bin, 'ferry.js');
+for (const name of hookNames) {
+  const file = join(hooks, name);
+  writeFileSync(file, `#!/bin/sh\nexec "\${FERRY_NODE:-${process.execPath}}" ${JSON.stringify(ferryJs)} hook ${name} "$@"\n`);
+  chmodSync(file, 0o755);
+}

@@ -1,0 +1,109 @@
+// A long-lived `git cat-file --batch`: one process answers every object read of a command, requests
+// pipelined and answered in order. Reading 10,000 location logs costs one process, not 10,000.
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { GitError } from './errors.js';
+import { spawnGit } from './run.js';
+import type { GitEnv } from './run.js';
+
+export interface GitObject {
+  readonly sha: string;
+  readonly type: string;
+  readonly content: Buffer;
+}
+
+interface Pending {
+  resolve(o: GitObject | undefined): void;
+  reject(e: unknown): void;
+}
+
+export class CatFile {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private readonly queue: Pending[] = [];
+  private buffer: Buffer = Buffer.alloc(0);
+  private stderr = '';
+
+  constructor(private readonly ctx: GitEnv) {}
+
+  /** The object named by `spec` (a sha, `ref:path`, ...), or undefined when it does not exist. */
+  get(spec: string): Promise<GitObject | undefined> {
+    if (spec.includes('\n')) return Promise.reject(new Error(`object name contains a newline: ${JSON.stringify(spec)}`));
+    const child = this.start();
+    return new Promise((resolve, reject) => {
+      if (this.queue.length === 0) setRef(child, true);
+      this.queue.push({ resolve, reject });
+      child.stdin.write(`${spec}\n`);
+    });
+  }
+
+  /** The content of `spec` as UTF-8 text, or undefined when absent. */
+  async text(spec: string): Promise<string | undefined> {
+    const o = await this.get(spec);
+    return o?.content.toString('utf8');
+  }
+
+  close(): void {
+    const child = this.child;
+    this.child = undefined;
+    child?.stdin.end();
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    if (this.child) return this.child;
+    const args = ['cat-file', '--batch'];
+    const child = spawnGit(this.ctx, args);
+    child.stdout.on('data', (b: Buffer) => this.onData(b));
+    child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString('utf8'); });
+    const fail = (e: unknown) => {
+      for (const p of this.queue.splice(0)) p.reject(e);
+      if (this.child === child) this.child = undefined;
+    };
+    child.on('error', (e) => fail(new GitError(args, -1, '', e)));
+    child.on('close', (code) => {
+      if (this.queue.length > 0) fail(new GitError(args, code ?? -1, this.stderr || 'cat-file exited early'));
+    });
+    child.stdin.on('error', () => undefined); // reported through 'close' with the pending requests
+    setRef(child, false);
+    this.child = child;
+    return child;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const head = this.queue[0];
+      if (!head) {
+        if (this.child) setRef(this.child, false);
+        return;
+      }
+      const nl = this.buffer.indexOf(0x0a);
+      if (nl < 0) return;
+      const header = this.buffer.subarray(0, nl).toString('utf8');
+      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+        this.buffer = this.buffer.subarray(nl + 1);
+        this.queue.shift();
+        head.resolve(undefined);
+        continue;
+      }
+      const [sha, type, sizeText] = header.split(' ');
+      const size = Number(sizeText);
+      if (!sha || !type || !Number.isSafeInteger(size)) {
+        this.queue.shift();
+        head.reject(new GitError(['cat-file', '--batch'], 0, `unexpected output: ${header}`));
+        continue;
+      }
+      if (this.buffer.length < nl + 1 + size + 1) return;
+      const content = Buffer.from(this.buffer.subarray(nl + 1, nl + 1 + size));
+      this.buffer = this.buffer.subarray(nl + 1 + size + 1);
+      this.queue.shift();
+      head.resolve({ sha, type, content });
+    }
+  }
+}
+
+/** An idle batch process must not keep a command alive; one with requests in flight must. */
+function setRef(child: ChildProcessWithoutNullStreams, on: boolean): void {
+  for (const h of [child, child.stdout, child.stdin, child.stderr] as { ref(): void; unref(): void }[]) {
+    if (on) h.ref();
+    else h.unref();
+  }
+}

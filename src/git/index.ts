@@ -1,0 +1,11 @@
+// The git layer's public face: the only code in ferry that runs git.
+export { runGit, gitText, gitLinesZ, spawnGit, waitForGit } from './run.js';
+export type { GitEnv, RunOptions, RunResult } from './run.js';
+export { CatFile } from './cat-file.js';
+export type { GitObject } from './cat-file.js';
+export {
+  NULL_SHA, EMPTY_TREE, writeBlobs, hashFiles, updateIndex, writeTree, readTree, commitTree, updateRef, resolveRef,
+  listRefs, isAncestor, lsTree, diffTrees,
+} from './plumbing.js';
+export type { IndexEntry, TreeEntry, RefInfo } from './plumbing.js';
+export { GitError, NotAGitRepositoryError, RefChangedError } from './errors.js';
