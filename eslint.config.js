@@ -31,6 +31,10 @@ export default tseslint.config(
     files: ['test/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // node:test's test()/describe() return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': ['error', {
+        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }],
+      }],
     },
   },
 );

@@ -1,5 +1,5 @@
-// A long-lived `git cat-file --batch`: one process answers every object read of a command, requests
-// pipelined and answered in order. Reading 10,000 location logs costs one process, not 10,000.
+// A long-lived `git cat-file --batch-command`: one process answers every object read (and size query) of a
+// command, requests pipelined and answered in order. Reading 10,000 location logs costs one process.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { GitError } from './errors.js';
 import { spawnGit } from './run.js';
@@ -11,8 +11,15 @@ export interface GitObject {
   readonly content: Buffer;
 }
 
+export interface GitObjectInfo {
+  readonly sha: string;
+  readonly type: string;
+  readonly size: number;
+}
+
 interface Pending {
-  resolve(o: GitObject | undefined): void;
+  readonly withContent: boolean;
+  resolve(o: GitObject | GitObjectInfo | undefined): void;
   reject(e: unknown): void;
 }
 
@@ -24,14 +31,23 @@ export class CatFile {
 
   constructor(private readonly ctx: GitEnv) {}
 
-  /** The object named by `spec` (a sha, `ref:path`, ...), or undefined when it does not exist. */
+  /** The object named by `spec` (a sha, `ref:path`, `:path` in the index), or undefined when it does not exist. */
   get(spec: string): Promise<GitObject | undefined> {
+    return this.request('contents', spec) as Promise<GitObject | undefined>;
+  }
+
+  /** Type and size of the object named by `spec`, without its content. */
+  info(spec: string): Promise<GitObjectInfo | undefined> {
+    return this.request('info', spec) as Promise<GitObjectInfo | undefined>;
+  }
+
+  private request(command: 'contents' | 'info', spec: string): Promise<GitObject | GitObjectInfo | undefined> {
     if (spec.includes('\n')) return Promise.reject(new Error(`object name contains a newline: ${JSON.stringify(spec)}`));
     const child = this.start();
     return new Promise((resolve, reject) => {
       if (this.queue.length === 0) setRef(child, true);
-      this.queue.push({ resolve, reject });
-      child.stdin.write(`${spec}\n`);
+      this.queue.push({ withContent: command === 'contents', resolve, reject });
+      child.stdin.write(`${command} ${spec}\n`);
     });
   }
 
@@ -49,7 +65,7 @@ export class CatFile {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const args = ['cat-file', '--batch'];
+    const args = ['cat-file', '--batch-command'];
     const child = spawnGit(this.ctx, args);
     child.stdout.on('data', (b: Buffer) => this.onData(b));
     child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString('utf8'); });
@@ -88,7 +104,13 @@ export class CatFile {
       const size = Number(sizeText);
       if (!sha || !type || !Number.isSafeInteger(size)) {
         this.queue.shift();
-        head.reject(new GitError(['cat-file', '--batch'], 0, `unexpected output: ${header}`));
+        head.reject(new GitError(['cat-file', '--batch-command'], 0, `unexpected output: ${header}`));
+        continue;
+      }
+      if (!head.withContent) {
+        this.buffer = this.buffer.subarray(nl + 1);
+        this.queue.shift();
+        head.resolve({ sha, type, size });
         continue;
       }
       if (this.buffer.length < nl + 1 + size + 1) return;

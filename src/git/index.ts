@@ -2,7 +2,8 @@
 export { runGit, gitText, gitLinesZ, spawnGit, waitForGit } from './run.js';
 export type { GitEnv, RunOptions, RunResult } from './run.js';
 export { CatFile } from './cat-file.js';
-export type { GitObject } from './cat-file.js';
+export { CheckAttr } from './check-attr.js';
+export type { GitObject, GitObjectInfo } from './cat-file.js';
 export {
   NULL_SHA, EMPTY_TREE, writeBlobs, hashFiles, updateIndex, writeTree, readTree, commitTree, updateRef, resolveRef,
   listRefs, isAncestor, lsTree, diffTrees,

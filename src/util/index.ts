@@ -3,3 +3,11 @@ export { FerryError, UsageError, FileSystemError, ExitCode, fileSystemError, sys
 export type { FerryErrorOptions } from './errors.js';
 export { setLogSink, warn, debug } from './log.js';
 export type { LogLevel, LogSink } from './log.js';
+export { lockExclusive, lockShared, withLock, lockHolder, locksAvailable, locksUnavailableReason, syncFileSystem, LockBusyError, LocksUnavailableError } from './locks.js';
+export type { Lock, LockOptions } from './locks.js';
+export { writeFileAtomic } from './atomic.js';
+export type { AtomicWriteOptions } from './atomic.js';
+export { DurableBatch, fsyncPath } from './durable.js';
+export { mapPool } from './pool.js';
+export { checkpoint, tracing } from './trace.js';
+export { parseSize, formatSize, formatSizeShort } from './size.js';

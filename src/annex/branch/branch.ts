@@ -1,0 +1,196 @@
+// The git-annex branch (annex-format.md §3): reads take the journal over the branch; small writes go through
+// the journal under journal.lck; commits stage the journal (and any bulk changes) into .git/annex/index and
+// commit it with git-annex's messages; other git-annex branches are union-merged in as git-annex does.
+import { rm } from 'node:fs/promises';
+import {
+  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, hashFiles, isAncestor, listRefs, resolveRef, updateIndex, updateRef,
+  writeBlobs, writeTree,
+} from '../../git/index.js';
+import type { CatFile, GitEnv, IndexEntry } from '../../git/index.js';
+import { checkpoint } from '../../util/index.js';
+import type { AnnexLayout } from '../layout.js';
+import { withJournalLock } from '../locking.js';
+import { AnnexIndex } from './annex-index.js';
+import { Journal } from './journal.js';
+import { branchPathOfJournalFile } from './logs/index.js';
+
+export const BRANCH_REF = 'refs/heads/git-annex';
+const MAX_RACE_RETRIES = 10;
+
+export class AnnexBranch {
+  readonly journal: Journal;
+  private readonly index: AnnexIndex;
+
+  constructor(private readonly git: GitEnv, private readonly layout: AnnexLayout, private readonly cat: CatFile) {
+    this.journal = new Journal(layout);
+    this.index = new AnnexIndex(git, layout, cat);
+  }
+
+  /** The branch's commit, or undefined before it is created. */
+  head(): Promise<string | undefined> {
+    return resolveRef(this.git, BRANCH_REF);
+  }
+
+  /**
+   * Creates the branch when it does not exist: from origin's git-annex branch when there is one (as
+   * `git annex init` in a clone does), else as a root commit "branch created" of the empty tree (§3.5).
+   */
+  async ensureExists(): Promise<string> {
+    const existing = await this.head();
+    if (existing) return existing;
+    return withJournalLock(this.layout, async () => {
+      const again = await this.head();
+      if (again) return again;
+      const origin = await resolveRef(this.git, 'refs/remotes/origin/git-annex');
+      const commit = origin ?? await commitTree(this.git, EMPTY_TREE, [], 'branch created');
+      await updateRef(this.git, BRANCH_REF, commit, NULL_SHA, 'branch created');
+      await rm(this.layout.index, { force: true });
+      await this.index.catchUp(commit);
+      return commit;
+    });
+  }
+
+  /** Current content of a branch file: the journal's copy if there is one, else the branch's; '' if none. */
+  async get(path: string): Promise<string> {
+    const journalled = await this.journal.read(path);
+    if (journalled !== undefined) return journalled;
+    return (await this.cat.text(`${BRANCH_REF}:${path}`)) ?? '';
+  }
+
+  /** get() for many paths at once: one directory listing of the journal, pipelined blob reads. */
+  async getMany(paths: readonly string[]): Promise<Map<string, string>> {
+    const journalled = new Set(await this.journal.paths());
+    const entries = await Promise.all(paths.map(async (p): Promise<[string, string]> => [
+      p, journalled.has(p) ? await this.get(p) : (await this.cat.text(`${BRANCH_REF}:${p}`)) ?? '',
+    ]));
+    return new Map(entries);
+  }
+
+  /** Rewrites branch files through the journal: each fn gets the current content and returns the new. */
+  async change(changes: ReadonlyMap<string, (old: string) => string>): Promise<void> {
+    if (changes.size === 0) return;
+    await withJournalLock(this.layout, async () => {
+      const current = await this.getMany([...changes.keys()]);
+      for (const [path, fn] of changes) {
+        const old = current.get(path) ?? '';
+        const next = fn(old);
+        if (next !== old) await this.journal.write(path, next);
+      }
+    });
+  }
+
+  /**
+   * Commits the journal, plus `bulk`: changes computed from the current content and written straight into
+   * this one commit (adding 10,000 files writes 10,000 logs without 10,000 journal files; the journal is
+   * git-annex's optimisation, not part of the format). Returns the new commit, or undefined if nothing changed.
+   * Callers make the objects a bulk change records durable before calling (docs/NOTES.md "Durability order").
+   */
+  async commit(message = 'update', bulk?: ReadonlyMap<string, (old: string) => string>): Promise<string | undefined> {
+    await this.ensureExists();
+    return withJournalLock(this.layout, async () => {
+      const journalFiles = await this.journal.files();
+      const entries: IndexEntry[] = [];
+      const journalShas = await hashFiles(this.git, journalFiles.map((f) => this.journal.filePath(f)));
+      journalFiles.forEach((f, i) => entries.push({ mode: '100644', sha: journalShas[i]!, path: branchPathOfJournalFile(f) }));
+      if (bulk && bulk.size > 0) {
+        const paths = [...bulk.keys()];
+        const current = await this.getMany(paths);
+        const changed: { path: string; content: string }[] = [];
+        for (const path of paths) {
+          const old = current.get(path) ?? '';
+          const next = bulk.get(path)!(old);
+          if (next !== old) changed.push({ path, content: next });
+        }
+        const shas = await writeBlobs(this.git, changed.map((c) => c.content));
+        const bulkPaths = new Set(changed.map((c) => c.path));
+        const kept = entries.filter((e) => !bulkPaths.has(e.path));
+        entries.length = 0;
+        entries.push(...kept);
+        changed.forEach((c, i) => entries.push({ mode: '100644', sha: shas[i]!, path: c.path }));
+      }
+      if (entries.length === 0) return undefined;
+      const commit = await this.commitEntries(entries, message);
+      await this.journal.remove(journalFiles);
+      return commit;
+    });
+  }
+
+  /** Stages entries over the branch's content and commits; retries when someone moves the branch meanwhile. */
+  private async commitEntries(entries: readonly IndexEntry[], message: string): Promise<string> {
+    let parent = (await this.head())!;
+    await this.index.catchUp(parent);
+    await updateIndex(this.git, entries, this.layout.index);
+    for (let attempt = 0; ; attempt++) {
+      const tree = await writeTree(this.git, this.layout.index);
+      const commit = await commitTree(this.git, tree, [parent], attempt === 0 ? message : `${message} (recovery from race #${attempt})`);
+      try {
+        await updateRef(this.git, BRANCH_REF, commit, parent, `git-annex branch: ${message}`);
+        await this.index.markSynced(commit);
+        checkpoint('branch-commit', commit);
+        return commit;
+      } catch (err) {
+        // Someone (a push into this repository, another tool) moved the branch: merge what they wrote
+        // into the index, which still holds our entries, and commit on top of theirs.
+        if (!(err instanceof RefChangedError) || attempt >= MAX_RACE_RETRIES) throw err;
+        parent = (await this.head())!;
+        await this.index.mergeRefs([parent]);
+      }
+    }
+  }
+
+  /**
+   * Union-merges every other git-annex branch not yet contained in ours (remotes' `git-annex`,
+   * `synced/git-annex`), as git-annex does at the start of a command (§3.5). Returns the refs merged.
+   */
+  async update(): Promise<string[]> {
+    const local = await this.ensureExists();
+    const candidates = await this.unmergedSiblings();
+    if (candidates.length === 0) return [];
+    return withJournalLock(this.layout, async () => {
+      const parent = (await this.head()) ?? local;
+      const refs = (await this.unmergedSiblings()).filter((r) => r.sha !== parent);
+      if (refs.length === 0) return [];
+      await this.index.catchUp(parent);
+      const journalFiles = await this.journal.files();
+      if (journalFiles.length > 0) {
+        const shas = await hashFiles(this.git, journalFiles.map((f) => this.journal.filePath(f)));
+        await updateIndex(this.git, journalFiles.map((f, i) => ({ mode: '100644', sha: shas[i]!, path: branchPathOfJournalFile(f) })), this.layout.index);
+      }
+      await this.index.mergeRefs(refs.map((r) => r.sha));
+      const names = refs.map((r) => shortRefName(r.ref));
+      const message = `merging ${names.join(' ')} into git-annex`;
+      const single = refs.length === 1 ? refs[0]! : undefined;
+      let commit: string;
+      if (journalFiles.length === 0 && single && await isAncestor(this.git, parent, single.sha)) {
+        // Fast-forward: the index now holds exactly their tree.
+        commit = single.sha;
+        await updateRef(this.git, BRANCH_REF, commit, parent, message);
+        await this.index.markSynced(commit);
+      } else {
+        const tree = await writeTree(this.git, this.layout.index);
+        commit = await commitTree(this.git, tree, [parent, ...refs.map((r) => r.sha)], message);
+        await updateRef(this.git, BRANCH_REF, commit, parent, message);
+        await this.index.markSynced(commit);
+      }
+      checkpoint('branch-commit', commit);
+      await this.journal.remove(journalFiles);
+      return refs.map((r) => r.ref);
+    });
+  }
+
+  private async unmergedSiblings(): Promise<{ sha: string; ref: string }[]> {
+    const refs = await listRefs(this.git, [`--no-merged=${BRANCH_REF}`, 'refs/']);
+    const seen = new Set<string>();
+    return refs.filter((r) => {
+      if (r.ref === BRANCH_REF || !r.ref.endsWith('/git-annex') || seen.has(r.sha)) return false;
+      seen.add(r.sha);
+      return true;
+    });
+  }
+
+}
+
+/** git-annex's Ref.describe: refs/remotes/origin/git-annex → origin/git-annex. */
+function shortRefName(ref: string): string {
+  return ref.replace(/^refs\/(heads|remotes|tags)\//, '');
+}

@@ -1,0 +1,26 @@
+// Location logs (annex-format.md §3.2): per key, which repositories have its content.
+import { hashDirLower, keyFile } from '../keys/index.js';
+import { ABSENT, PRESENT, currentClock, currentLocations, parseLocationLog, presentUuids, renderLocationLog, setLocation } from './logs/index.js';
+
+/** hashdirlower(key)/KEYFILE.log: where the location log of `key` lives in the branch. */
+export function locationLogPath(key: string): string {
+  return `${hashDirLower(key)}/${keyFile(key)}.log`;
+}
+
+/**
+ * A branch change recording that `uuid` has (or no longer has) the content; no change when the log says
+ * so already (git-annex does not rewrite an unchanged status either).
+ */
+export function presenceChange(uuid: string, present: boolean): (old: string) => string {
+  const status = present ? PRESENT : ABSENT;
+  return (old) => {
+    const log = parseLocationLog(old);
+    if (currentLocations(log).get(uuid)?.status === status) return old;
+    return renderLocationLog(setLocation(log, uuid, status, currentClock()));
+  };
+}
+
+/** The repositories a location log says have the content now. */
+export function presentIn(content: string): string[] {
+  return presentUuids(parseLocationLog(content));
+}

@@ -1,0 +1,17 @@
+// How ferry's git commands call ferry back: git runs filter and hook commands through the shell, so they
+// name this very build (node + dist/bin/ferry.js), whatever `ferry` on PATH happens to be.
+import { fileURLToPath } from 'node:url';
+
+/** dist/bin/ferry.js of this build. */
+export const ferryScript = fileURLToPath(new URL('../../bin/ferry.js', import.meta.url));
+/** dist/hooks: one wrapper per git hook name (scripts/link-bins.mjs). */
+export const ferryHooksDir = fileURLToPath(new URL('../../hooks', import.meta.url));
+
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The shell command line that runs this build of ferry with `args`. */
+export function ferryCommandLine(...args: string[]): string {
+  return [process.execPath, ferryScript, ...args].map(shellQuote).join(' ');
+}

@@ -1,0 +1,176 @@
+// `ferry add`: files into the annex in batches, each batch in the order that survives a crash anywhere
+// (docs/NOTES.md "Crash safety of add"):
+//   1. hash each file and hard-link it into the object store (a copy for unlocked files); the user's file
+//      keeps its name, so a crash here loses nothing;
+//   2. check each file did not change meanwhile, and make the batch's objects durable (one flush);
+//   3. commit the location logs to the git-annex branch (objects are durable before a log says so);
+//   4. replace locked files by symlinks, then stage symlinks and pointers in the index in one command.
+// A re-run after a crash at any point finds each file either untracked-as-before or an untracked annex
+// symlink, and finishes the job.
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runGit, updateIndex, writeBlobs } from '../../git/index.js';
+import type { IndexEntry } from '../../git/index.js';
+import { DurableBatch, FerryError, checkpoint, errorMessage, fileSystemError, mapPool } from '../../util/index.js';
+import type { Annex } from '../annex.js';
+import { presenceChange, locationLogPath } from '../branch/index.js';
+import { DEFAULT_BACKEND, FileChangedError, formatKey, keyForFile } from '../keys/index.js';
+import { withAnnexLock } from '../locking.js';
+import { findCandidates } from './candidates.js';
+import type { Candidate, CandidateOptions } from './candidates.js';
+import { InodeCache } from './inode-cache.js';
+import { formatPointer, symlinkTarget } from './pointer.js';
+
+export interface AddOptions extends CandidateOptions {
+  /** Paths relative to the top of the work tree; none means everything. */
+  readonly paths: readonly string[];
+  readonly backend?: string;
+  readonly jobs?: number;
+  readonly onResult?: (r: AddResult) => void;
+}
+
+export interface AddResult {
+  readonly path: string;
+  readonly key?: string;
+  readonly to: 'annex' | 'git';
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+const BATCH_FILES = 5000;
+const BATCH_BYTES = 4 * 2 ** 30;
+
+interface Ingested {
+  readonly c: Candidate;
+  readonly key: string;
+  readonly stat: Stats;
+  readonly placed: boolean;
+}
+
+export async function addFiles(annex: Annex, opts: AddOptions): Promise<AddResult[]> {
+  const candidates = await findCandidates(annex, opts.paths, opts);
+  const results: AddResult[] = [];
+  const report = (r: AddResult) => {
+    results.push(r);
+    opts.onResult?.(r);
+  };
+  const toAnnex = candidates.filter((c) => c.dest.to !== 'git');
+  const toGit = candidates.filter((c) => c.dest.to === 'git');
+  const inodes = new InodeCache(annex.repo.layout.ferryDir);
+  for (const batch of batches(toAnnex)) await addBatch(annex, batch, opts, inodes, report);
+  if (toGit.length > 0) {
+    // Plain git add of the small files; git runs ferry's clean filter, which leaves them in git.
+    await runGit(annex.repo.git, ['update-index', '--add', '-z', '--stdin'], { input: toGit.map((c) => c.path).join('\0') + '\0' });
+    for (const c of toGit) report({ path: c.path, to: 'git', ok: true });
+  }
+  return results;
+}
+
+function* batches(items: readonly Candidate[]): Generator<Candidate[]> {
+  let batch: Candidate[] = [];
+  let bytes = 0;
+  for (const c of items) {
+    batch.push(c);
+    bytes += c.stat.size;
+    if (batch.length >= BATCH_FILES || bytes >= BATCH_BYTES) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOptions, inodes: InodeCache, report: (r: AddResult) => void): Promise<void> {
+  const repo = annex.repo;
+  const layout = repo.layout;
+  const jobs = opts.jobs ?? 16;
+  const durable = new DurableBatch();
+  const failed = (c: Candidate, err: unknown) => report({ path: c.path, to: 'annex', ok: false, error: errorMessage(err) });
+
+  // 1. Hash and place in the object store.
+  const ingested = (await mapPool(batch, jobs, async (c): Promise<Ingested | undefined> => {
+    try {
+      return await ingest(annex, c, opts.backend, durable);
+    } catch (err) {
+      if (!(err instanceof FerryError)) throw err;
+      failed(c, err);
+      return undefined;
+    }
+  })).filter((x): x is Ingested => x !== undefined);
+
+  // 2. Nothing may have changed since hashing (with a hard link, a change to the file is a change to the
+  //    object); then one durability flush for the whole batch.
+  const good = (await mapPool(ingested, jobs, async (i) => {
+    const now = await lstat(repo.absPath(i.c.path)).catch(() => undefined);
+    if (now && sameContent(now, i.stat)) return i;
+    if (i.placed && i.c.dest.to === 'annex' && !i.c.dest.unlocked) await annex.objects.remove(i.key);
+    failed(i.c, new FileChangedError(i.c.path, 'changed'));
+    return undefined;
+  })).filter((x): x is Ingested => x !== undefined);
+  await durable.flush(layout.objectsDir);
+
+  // 3. The git-annex branch records the (now durable) objects, in one commit.
+  const changes = new Map<string, (old: string) => string>();
+  for (const i of good) changes.set(locationLogPath(i.key), presenceChange(annex.uuid, true));
+  await annex.branch.commit('update', changes);
+
+  // 4. The work tree and the index.
+  const entries = await withAnnexLock(layout, layout.otherTmpLock, 'shared', async () => {
+    await mkdir(layout.otherTmpDir, { recursive: true });
+    return mapPool(good, jobs, async (i, n): Promise<{ i: Ingested; blob: string; mode: string } | undefined> => {
+      try {
+        if (i.c.dest.to === 'annex' && i.c.dest.unlocked) {
+          return { i, blob: formatPointer(i.key), mode: i.stat.mode & 0o111 ? '100755' : '100644' };
+        }
+        const target = symlinkTarget(i.c.path, i.key);
+        if (i.c.dest.to === 'annex') await replaceWithSymlink(repo.absPath(i.c.path), target, join(layout.otherTmpDir, `ferry-link-${process.pid}-${n}`));
+        return { i, blob: target, mode: '120000' };
+      } catch (err) {
+        failed(i.c, err);
+        return undefined;
+      }
+    });
+  });
+  const staged = entries.filter((e): e is NonNullable<typeof e> => e !== undefined);
+  const shas = await writeBlobs(repo.git, staged.map((e) => e.blob));
+  const indexEntries: IndexEntry[] = staged.map((e, n) => ({ mode: e.mode, sha: shas[n]!, path: e.i.c.path }));
+  await withAnnexLock(layout, layout.gitQueueLock, 'exclusive', () => updateIndex(repo.git, indexEntries));
+  checkpoint('stage', String(indexEntries.length));
+  await inodes.record(staged.filter((e) => e.mode !== '120000').map((e) => ({ path: e.i.c.path, stat: e.i.stat, key: e.i.key })));
+  for (const e of staged) report({ path: e.i.c.path, key: e.i.key, to: 'annex', ok: true });
+}
+
+/** Hashes one file and puts its content in the object store (link for locked, copy for unlocked). */
+async function ingest(annex: Annex, c: Candidate, backendOption: string | undefined, durable: DurableBatch): Promise<Ingested> {
+  const abs = annex.repo.absPath(c.path);
+  if (c.dest.to === 'annex-link') {
+    return { c, key: c.dest.key, stat: c.stat, placed: false };
+  }
+  const backend = backendOption ?? c.backend ?? annex.repo.config.get('annex.backend') ?? DEFAULT_BACKEND;
+  const maxExt = annex.repo.config.int('annex.maxextensionlength');
+  const hashed = await keyForFile(abs, c.path, backend, maxExt === undefined ? undefined : { maxExtensionLength: maxExt });
+  const key = formatKey(hashed.key);
+  const placement = c.dest.to === 'annex' && c.dest.unlocked
+    ? await annex.objects.copyIn(key, abs, durable)
+    : await annex.objects.linkIn(key, abs, durable);
+  return { c, key, stat: hashed.stat, placed: placement === 'placed' };
+}
+
+/** Same bytes as when hashed: same inode, size and modification time (link and chmod change only ctime). */
+function sameContent(now: Stats, then: Stats): boolean {
+  return now.ino === then.ino && now.size === then.size && now.mtimeMs === then.mtimeMs;
+}
+
+/** Swaps the file at `abs` for a symlink to `target` in one rename, so the name never goes missing. */
+async function replaceWithSymlink(abs: string, target: string, tmp: string): Promise<void> {
+  try {
+    await rm(tmp, { force: true });
+    await symlink(target, tmp);
+    await rename(tmp, abs);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw fileSystemError(err, 'replace with a symlink', abs);
+  }
+}

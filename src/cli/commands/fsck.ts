@@ -1,0 +1,54 @@
+import { allBranchKeys, annexedFiles, configWarnings, fsck, localKeys } from '../../annex/index.js';
+import type { FsckItem } from '../../annex/index.js';
+import { ExitCode } from '../../util/index.js';
+import type { Command } from '../command.js';
+import { jsonOption } from '../command.js';
+import { inputOf, openAnnex, repoPaths } from '../open.js';
+
+export const command: Command = {
+  name: 'fsck',
+  summary: 'check annexed content against its keys and repair the location log',
+  usage: '[PATH ...]',
+  description: 'Exit status 0 when everything checked is well, 1 when a problem was found (each is printed with **).',
+  options: [
+    jsonOption,
+    { name: 'fast', kind: 'boolean', help: 'do not hash content, only check presence and the logs' },
+    { name: 'all', kind: 'boolean', short: 'A', help: 'check every key this repository has or the branch knows, not only files' },
+    { name: 'numcopies', kind: 'number', short: 'N', help: 'the number of copies to require' },
+    { name: 'jobs', kind: 'number', short: 'J', help: 'files checked at once (default 4)' },
+  ],
+  async run({ positional, options }, { out, cwd }) {
+    const annex = await openAnnex(cwd);
+    try {
+      for (const w of await configWarnings(annex)) out.warn(`ferry: ${w}`);
+      const paths = repoPaths(annex, positional, cwd);
+      let items: FsckItem[];
+      if (options.get('all') === true) {
+        const keys = new Set([...await localKeys(annex), ...await allBranchKeys(annex)]);
+        items = [...keys].sort().map((key) => ({ key }));
+      } else {
+        items = (await annexedFiles(annex, paths)).map((f) => ({ key: f.key, path: f.path }));
+      }
+      let bad = 0;
+      await fsck(annex, items, {
+        fast: options.get('fast') === true,
+        numcopies: options.get('numcopies') as number | undefined,
+        jobs: options.get('jobs') as number | undefined,
+        onResult(r) {
+          if (!r.ok) bad++;
+          const file = r.path === undefined ? r.key : annex.repo.displayPath(r.path);
+          const notes = r.notes.length > 0 ? ` (${r.notes.join(') (')})` : '';
+          for (const p of r.problems) out.warn(p);
+          out.line(`fsck ${file}${notes} ${r.ok ? 'ok' : 'failed'}`);
+          out.record({
+            command: 'fsck', file: r.path === undefined ? null : file, key: r.key, input: r.path ? inputOf(positional, paths, r.path) : [],
+            note: r.notes.join('\n'), success: r.ok, 'error-messages': [...r.problems],
+          });
+        },
+      });
+      return bad > 0 ? ExitCode.failed : ExitCode.ok;
+    } finally {
+      annex.close();
+    }
+  },
+};
