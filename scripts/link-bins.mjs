@@ -15,8 +15,11 @@ for (const name of ['ferry', 'git-remote-ferry']) {
   symlinkSync(`${name}.js`, link);
 }
 
-// Every hook name git runs. ferry's git commands set core.hooksPath to this directory; each hook hands over
-// to `ferry hook NAME`, which does ferry's part (if any) and then runs the user's own hook.
+// Every hook name git runs. ferry's git commands set core.hooksPath to this directory. The hooks where
+// ferry has a part (pre-commit, post-checkout, post-merge) hand over to `ferry hook NAME`, which does it
+// and then runs the user's own hook; every other hook is a few lines of sh that run the user's hook, if
+// any, directly, so that reference-transaction or post-index-change (run on every ref or index update)
+// cost no Node start. Hooks git-annex or ferry installed are skipped either way: they would start a tool.
 const hookNames = [
   'applypatch-msg', 'pre-applypatch', 'post-applypatch', 'pre-commit', 'pre-merge-commit', 'prepare-commit-msg',
   'commit-msg', 'post-commit', 'pre-rebase', 'post-checkout', 'post-merge', 'pre-push', 'pre-receive', 'update',
@@ -24,12 +27,22 @@ const hookNames = [
   'post-rewrite', 'sendemail-validate', 'fsmonitor-watchman', 'p4-changelist', 'p4-prepare-changelist',
   'p4-post-changelist', 'p4-pre-submit', 'post-index-change',
 ];
+const ferryParts = new Set(['pre-commit', 'post-checkout', 'post-merge']);
 const hooks = join(root, 'dist', 'hooks');
 rmSync(hooks, { recursive: true, force: true });
 mkdirSync(hooks, { recursive: true });
 const ferryJs = join(bin, 'ferry.js');
 for (const name of hookNames) {
   const file = join(hooks, name);
-  writeFileSync(file, `#!/bin/sh\nexec "\${FERRY_NODE:-${process.execPath}}" ${JSON.stringify(ferryJs)} hook ${name} "$@"\n`);
+  const body = ferryParts.has(name)
+    ? `exec "\${FERRY_NODE:-${process.execPath}}" ${JSON.stringify(ferryJs)} hook ${name} "$@"\n`
+    : [
+      `h="\${FERRY_USER_HOOKS:-}/${name}"`,
+      '[ -n "${FERRY_USER_HOOKS:-}" ] && [ -f "$h" ] && [ -x "$h" ] || exit 0',
+      "grep -q -e '# automatically configured by git-annex' -e '# automatically configured by ferry' \"$h\" && exit 0",
+      'exec "$h" "$@"',
+      '',
+    ].join('\n');
+  writeFileSync(file, `#!/bin/sh\n${body}`);
   chmodSync(file, 0o755);
 }

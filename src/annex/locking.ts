@@ -4,7 +4,7 @@
 // been, because there its writes could interleave with git-annex's.
 import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { locksAvailable, locksUnavailableReason, withLock } from '../util/index.js';
+import { locksAvailable, locksUnavailableReason, withFileLock, withLock } from '../util/index.js';
 import { UnsafeWithoutLocksError } from './errors.js';
 import type { AnnexLayout } from './layout.js';
 
@@ -30,7 +30,11 @@ export async function withAnnexLock<T>(layout: AnnexLayout, lockFile: string, mo
     return withLock(lockFile, mode, fn, { create: true });
   }
   if (await gitAnnexHasUsed(layout)) throw new UnsafeWithoutLocksError(layout.gitDir, locksUnavailableReason() ?? 'no lock addon');
-  return fn();
+  // Only ferry writes here: a pid lock file keeps ferry processes apart. Shared locks guard against
+  // git-annex's exclusive ones only, so there is nothing to take.
+  if (mode === 'shared') return fn();
+  await mkdir(dirname(lockFile), { recursive: true });
+  return withFileLock(lockFile, fn);
 }
 
 export function withJournalLock<T>(layout: AnnexLayout, fn: () => Promise<T>): Promise<T> {

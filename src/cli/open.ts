@@ -16,6 +16,22 @@ export function repoPaths(annex: Annex, args: readonly string[], cwd: string): s
 
 /** The argument a file was found under, for git-annex's "input" JSON field. */
 export function inputOf(args: readonly string[], repoArgs: readonly string[], path: string): string[] {
-  const i = repoArgs.findIndex((a) => a === '.' || path === a || path.startsWith(`${a}/`));
+  const i = argumentIndex(repoArgs, path);
   return i >= 0 ? [args[i]!] : [];
+}
+
+/**
+ * Files in the order git-annex reports them: argument by argument (a file under two arguments counts under
+ * the first), in index order within one; the index alone would interleave the arguments.
+ */
+export function inArgumentOrder<T extends { readonly path: string }>(files: readonly T[], repoArgs: readonly string[]): T[] {
+  const rank = (path: string) => {
+    const i = argumentIndex(repoArgs, path);
+    return i < 0 ? repoArgs.length : i;
+  };
+  return [...files].sort((a, b) => rank(a.path) - rank(b.path));
+}
+
+function argumentIndex(repoArgs: readonly string[], path: string): number {
+  return repoArgs.findIndex((a) => a === '.' || path === a || path.startsWith(`${a}/`));
 }

@@ -6,7 +6,9 @@ export { CheckAttr } from './check-attr.js';
 export type { GitObject, GitObjectInfo } from './cat-file.js';
 export {
   NULL_SHA, EMPTY_TREE, writeBlobs, hashFiles, updateIndex, writeTree, readTree, commitTree, updateRef, resolveRef,
-  listRefs, isAncestor, lsTree, diffTrees,
+  listRefs, isAncestor, lsTree, diffTrees, updateRefs,
 } from './plumbing.js';
-export type { IndexEntry, TreeEntry, RefInfo } from './plumbing.js';
+export type { IndexEntry, TreeEntry, RefInfo, RefUpdate } from './plumbing.js';
+export { fastImport, committerIdent } from './fast-import.js';
+export type { FileChange, CommitSpec, ImportResult } from './fast-import.js';
 export { GitError, NotAGitRepositoryError, RefChangedError } from './errors.js';

@@ -1,7 +1,8 @@
 // The git plumbing the rest of ferry builds on. Each function is one git process however many items it
 // handles (batch in, batch out), so work grows with the number of commands, not with the number of files.
 import { GitError, RefChangedError } from './errors.js';
-import { gitLinesZ, gitText, runGit, spawnGit, waitForGit } from './run.js';
+import { committerIdent, fastImport } from './fast-import.js';
+import { gitLinesZ, gitText, runGit } from './run.js';
 import type { GitEnv } from './run.js';
 
 export const NULL_SHA = '0000000000000000000000000000000000000000';
@@ -14,32 +15,9 @@ export interface IndexEntry {
   readonly path: string;
 }
 
-/**
- * Writes blobs with one `git fast-import` and returns their ids in order. fast-import keeps small batches
- * as loose objects and packs large ones (fastimport.unpackLimit), so a 10,000-file add writes one pack.
- */
+/** Writes blobs with one `git fast-import` and returns their ids in order. */
 export async function writeBlobs(ctx: GitEnv, blobs: readonly (string | Uint8Array)[]): Promise<string[]> {
-  if (blobs.length === 0) return [];
-  const args = ['fast-import', '--quiet', '--done'];
-  const child = spawnGit(ctx, args);
-  const done = waitForGit(child, args);
-  const out: Buffer[] = [];
-  child.stdout.on('data', (b: Buffer) => out.push(b));
-  const write = (data: string | Uint8Array) => child.stdin.write(data);
-  for (let i = 0; i < blobs.length; i++) {
-    const blob = blobs[i]!;
-    const bytes = typeof blob === 'string' ? Buffer.from(blob, 'utf8') : blob;
-    write(`blob\nmark :${i + 1}\ndata ${bytes.length}\n`);
-    write(bytes);
-    write('\n');
-  }
-  // get-mark answers on stdout (cat-blob-fd defaults to stdout), one id per line.
-  for (let i = 0; i < blobs.length; i++) write(`get-mark :${i + 1}\n`);
-  child.stdin.end('done\n');
-  await done;
-  const ids = Buffer.concat(out).toString('utf8').split('\n').filter(Boolean);
-  if (ids.length !== blobs.length) throw new Error(`git fast-import returned ${ids.length} ids for ${blobs.length} blobs`);
-  return ids;
+  return (await fastImport(ctx, blobs)).blobs;
 }
 
 /** `git hash-object -w` of files as they are on disk (no filters), in order. */
@@ -73,7 +51,9 @@ export async function readTree(ctx: GitEnv, treeish: string, indexFile?: string)
 export async function commitTree(ctx: GitEnv, tree: string, parents: readonly string[], message: string): Promise<string> {
   const args = ['commit-tree', '--no-gpg-sign', tree];
   for (const p of parents) args.push('-p', p);
-  return gitText(ctx, args, { input: message });
+  const m = /^(.*) <(.*)> \d+ [+-]\d{4}$/.exec(await committerIdent(ctx));
+  const env = m ? { GIT_AUTHOR_NAME: m[1]!, GIT_AUTHOR_EMAIL: m[2]!, GIT_COMMITTER_NAME: m[1]!, GIT_COMMITTER_EMAIL: m[2]! } : undefined;
+  return gitText(ctx, args, { input: message, env });
 }
 
 /**
@@ -86,6 +66,26 @@ export async function updateRef(ctx: GitEnv, ref: string, sha: string, expected:
   if (result.code === 0) return;
   if (/but expected|already exists|reference already exists|unable to resolve reference/.test(result.stderr)) {
     throw new RefChangedError(ref, expected);
+  }
+  throw new GitError(args, result.code, result.stderr);
+}
+
+export type RefUpdate =
+  | { readonly ref: string; readonly sha: string; readonly expected: string }
+  | { readonly ref: string; readonly delete: true };
+
+/**
+ * Applies ref updates in one transaction (`update-ref --stdin`): all or none. An update whose ref no longer
+ * points at `expected` fails the whole transaction with RefChangedError.
+ */
+export async function updateRefs(ctx: GitEnv, updates: readonly RefUpdate[], reason = 'ferry'): Promise<void> {
+  const lines = updates.map((u) => ('delete' in u ? `delete ${u.ref}\n` : `update ${u.ref} ${u.sha} ${u.expected}\n`));
+  const args = ['update-ref', '-m', reason, '--stdin'];
+  const result = await runGit(ctx, args, { input: lines.join(''), okCodes: [1, 128] });
+  if (result.code === 0) return;
+  const cas = updates.find((u) => !('delete' in u));
+  if (cas && !('delete' in cas) && /but expected|already exists|unable to resolve reference|is at .* but/.test(result.stderr)) {
+    throw new RefChangedError(cas.ref, cas.expected);
   }
   throw new GitError(args, result.code, result.stderr);
 }

@@ -11,3 +11,5 @@ export { DurableBatch, fsyncPath } from './durable.js';
 export { mapPool } from './pool.js';
 export { checkpoint, tracing } from './trace.js';
 export { parseSize, formatSize, formatSizeShort } from './size.js';
+export { withFileLock } from './fallback-lock.js';
+export { decodeLossless, encodeLossless } from './text.js';

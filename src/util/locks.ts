@@ -61,6 +61,11 @@ function tryLoad(): Native | undefined {
   if (native !== undefined || loadFailure !== undefined) return native;
   // Compiled to dist/src/util/locks.js; build/ sits at the package root, three levels up.
   const file = fileURLToPath(new URL('../../../build/Release/ferry_native.node', import.meta.url));
+  // Tests of the fallback run as if the addon had not been built.
+  if (process.env.FERRY_TEST_NO_ADDON) {
+    loadFailure = 'FERRY_TEST_NO_ADDON is set';
+    return undefined;
+  }
   try {
     native = createRequire(import.meta.url)(file) as Native;
   } catch (err) {

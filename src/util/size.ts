@@ -24,13 +24,17 @@ const NAMES: [number, string][] = [
   [1e18, 'exabytes'], [1e15, 'petabytes'], [1e12, 'terabytes'], [1e9, 'gigabytes'], [1e6, 'megabytes'], [1e3, 'kilobytes'],
 ];
 
-/** git-annex's roughSize in decimal units with one decimal: "13 bytes", "1 kilobyte", "84.3 gigabytes". */
+/** A size rounded to two decimals with trailing zeros dropped, as git-annex's roughSize shows it (1049 → 1.05). */
+function twoDecimals(value: number): string {
+  return String(Math.round(value * 100) / 100);
+}
+
+/** git-annex's roughSize in decimal units: "13 bytes", "1 kilobyte", "84.32 gigabytes". */
 export function formatSize(bytes: number): string {
   for (const [unit, name] of NAMES) {
     if (bytes >= unit) {
-      const v = Math.floor((bytes / unit) * 10) / 10;
-      const shown = Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1);
-      return `${shown} ${v === 1 ? name.slice(0, -1) : name}`;
+      const shown = twoDecimals(bytes / unit);
+      return `${shown} ${shown === '1' ? name.slice(0, -1) : name}`;
     }
   }
   return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
@@ -38,13 +42,10 @@ export function formatSize(bytes: number): string {
 
 const SHORT: [number, string][] = [[1e18, 'EB'], [1e15, 'PB'], [1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
 
-/** The short form git-annex's examinekey prints: "2 B", "1.5 kB", "3 MB". */
+/** The short form git-annex's examinekey prints: "2 B", "1.5 kB", "4.1 kB", "3 MB". */
 export function formatSizeShort(bytes: number): string {
   for (const [unit, name] of SHORT) {
-    if (bytes >= unit) {
-      const v = Math.floor((bytes / unit) * 10) / 10;
-      return `${Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1)} ${name}`;
-    }
+    if (bytes >= unit) return `${twoDecimals(bytes / unit)} ${name}`;
   }
   return `${bytes} B`;
 }

@@ -1,13 +1,13 @@
 // The git-annex branch (annex-format.md §3): reads take the journal over the branch; small writes go through
 // the journal under journal.lck; commits stage the journal (and any bulk changes) into .git/annex/index and
 // commit it with git-annex's messages; other git-annex branches are union-merged in as git-annex does.
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import {
-  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, hashFiles, isAncestor, listRefs, resolveRef, updateIndex, updateRef,
-  writeBlobs, writeTree,
+  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, fastImport, hashFiles, isAncestor, listRefs, resolveRef, updateIndex,
+  updateRef, updateRefs, writeTree,
 } from '../../git/index.js';
-import type { CatFile, GitEnv, IndexEntry } from '../../git/index.js';
-import { checkpoint } from '../../util/index.js';
+import type { CatFile, GitEnv } from '../../git/index.js';
+import { checkpoint, decodeLossless, encodeLossless } from '../../util/index.js';
 import type { AnnexLayout } from '../layout.js';
 import { withJournalLock } from '../locking.js';
 import { AnnexIndex } from './annex-index.js';
@@ -15,6 +15,8 @@ import { Journal } from './journal.js';
 import { branchPathOfJournalFile } from './logs/index.js';
 
 export const BRANCH_REF = 'refs/heads/git-annex';
+/** fast-import must name a ref for its commit; this one is moved aside in the same transaction. */
+const SCRATCH_REF = 'refs/ferry/scratch/git-annex';
 const MAX_RACE_RETRIES = 10;
 
 export class AnnexBranch {
@@ -54,16 +56,26 @@ export class AnnexBranch {
   async get(path: string): Promise<string> {
     const journalled = await this.journal.read(path);
     if (journalled !== undefined) return journalled;
-    return (await this.cat.text(`${BRANCH_REF}:${path}`)) ?? '';
+    const head = await this.head();
+    return head === undefined ? '' : this.fromTree(head, path);
   }
 
-  /** get() for many paths at once: one directory listing of the journal, pipelined blob reads. */
+  /**
+   * get() for many paths at once: one listing of the journal, and blob reads pipelined through one
+   * cat-file, addressed by commit id (a ref name would be resolved again, ten stats, for every path).
+   */
   async getMany(paths: readonly string[]): Promise<Map<string, string>> {
-    const journalled = new Set(await this.journal.paths());
+    const [journalled, head] = await Promise.all([this.journal.paths(), this.head()]);
+    const inJournal = new Set(journalled);
     const entries = await Promise.all(paths.map(async (p): Promise<[string, string]> => [
-      p, journalled.has(p) ? await this.get(p) : (await this.cat.text(`${BRANCH_REF}:${p}`)) ?? '',
+      p, inJournal.has(p) ? await this.get(p) : head === undefined ? '' : await this.fromTree(head, p),
     ]));
     return new Map(entries);
+  }
+
+  private async fromTree(commit: string, path: string): Promise<string> {
+    const o = await this.cat.get(`${commit}:${path}`);
+    return o === undefined ? '' : decodeLossless(o.content);
   }
 
   /** Rewrites branch files through the journal: each fn gets the current content and returns the new. */
@@ -89,53 +101,64 @@ export class AnnexBranch {
     await this.ensureExists();
     return withJournalLock(this.layout, async () => {
       const journalFiles = await this.journal.files();
-      const entries: IndexEntry[] = [];
-      const journalShas = await hashFiles(this.git, journalFiles.map((f) => this.journal.filePath(f)));
-      journalFiles.forEach((f, i) => entries.push({ mode: '100644', sha: journalShas[i]!, path: branchPathOfJournalFile(f) }));
+      const changes = new Map<string, Buffer>();
+      const contents = await Promise.all(journalFiles.map((f) => readFile(this.journal.filePath(f))));
+      journalFiles.forEach((f, i) => changes.set(branchPathOfJournalFile(f), contents[i]!));
       if (bulk && bulk.size > 0) {
-        const paths = [...bulk.keys()];
-        const current = await this.getMany(paths);
-        const changed: { path: string; content: string }[] = [];
-        for (const path of paths) {
+        const current = await this.getMany([...bulk.keys()]);
+        for (const [path, fn] of bulk) {
           const old = current.get(path) ?? '';
-          const next = bulk.get(path)!(old);
-          if (next !== old) changed.push({ path, content: next });
+          const next = fn(old);
+          if (next !== old) changes.set(path, encodeLossless(next));
         }
-        const shas = await writeBlobs(this.git, changed.map((c) => c.content));
-        const bulkPaths = new Set(changed.map((c) => c.path));
-        const kept = entries.filter((e) => !bulkPaths.has(e.path));
-        entries.length = 0;
-        entries.push(...kept);
-        changed.forEach((c, i) => entries.push({ mode: '100644', sha: shas[i]!, path: c.path }));
       }
-      if (entries.length === 0) return undefined;
-      const commit = await this.commitEntries(entries, message);
+      if (changes.size === 0) return undefined;
+      const commit = await this.commitChanges(changes, message);
       await this.journal.remove(journalFiles);
       return commit;
     });
   }
 
-  /** Stages entries over the branch's content and commits; retries when someone moves the branch meanwhile. */
-  private async commitEntries(entries: readonly IndexEntry[], message: string): Promise<string> {
+  /**
+   * Commits `changes` on top of the branch and stages them in .git/annex/index, keeping the index in step.
+   * fast-import writes blobs, trees and commit in one go; write-tree of the index then only checks that
+   * the index agrees (every tree already exists, so it writes nothing). If the index held more (staged by
+   * a run that crashed before committing), its tree is what gets committed, as git-annex would.
+   */
+  private async commitChanges(changes: ReadonlyMap<string, Buffer>, message: string): Promise<string> {
     let parent = (await this.head())!;
     await this.index.catchUp(parent);
-    await updateIndex(this.git, entries, this.layout.index);
-    for (let attempt = 0; ; attempt++) {
-      const tree = await writeTree(this.git, this.layout.index);
-      const commit = await commitTree(this.git, tree, [parent], attempt === 0 ? message : `${message} (recovery from race #${attempt})`);
+    const files = [...changes].map(([path, content]) => ({ path, content }));
+    const imported = await fastImport(this.git, [], { scratchRef: SCRATCH_REF, parent, message, files });
+    await updateIndex(this.git, files.map((f, i) => ({ mode: '100644', sha: imported.blobs[i]!, path: f.path })), this.layout.index);
+    let commit = imported.commit!;
+    const tree = await writeTree(this.git, this.layout.index);
+    if (tree !== await this.treeOf(commit)) commit = await commitTree(this.git, tree, [parent], message);
+    checkpoint('branch-prepared', commit);
+    for (let attempt = 1; ; attempt++) {
       try {
-        await updateRef(this.git, BRANCH_REF, commit, parent, `git-annex branch: ${message}`);
+        await updateRefs(this.git, [
+          { ref: BRANCH_REF, sha: commit, expected: parent },
+          { ref: SCRATCH_REF, delete: true },
+        ], `git-annex branch: ${message}`);
         await this.index.markSynced(commit);
         checkpoint('branch-commit', commit);
         return commit;
       } catch (err) {
         // Someone (a push into this repository, another tool) moved the branch: merge what they wrote
-        // into the index, which still holds our entries, and commit on top of theirs.
-        if (!(err instanceof RefChangedError) || attempt >= MAX_RACE_RETRIES) throw err;
+        // into the index, which still holds our changes, and commit on top of theirs.
+        if (!(err instanceof RefChangedError) || attempt > MAX_RACE_RETRIES) throw err;
         parent = (await this.head())!;
         await this.index.mergeRefs([parent]);
+        const merged = await writeTree(this.git, this.layout.index);
+        commit = await commitTree(this.git, merged, [parent], `${message} (recovery from race #${attempt})`);
       }
     }
+  }
+
+  private async treeOf(commit: string): Promise<string | undefined> {
+    const o = await this.cat.get(commit);
+    return o ? /^tree ([0-9a-f]+)/.exec(o.content.toString('utf8'))?.[1] : undefined;
   }
 
   /**

@@ -3,7 +3,7 @@
 // copy over the branch's (pitfall 7).
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSystemError, isNotFound, writeFileAtomic } from '../../util/index.js';
+import { decodeLossless, encodeLossless, fileSystemError, isNotFound, writeFileAtomic } from '../../util/index.js';
 import type { AnnexLayout } from '../layout.js';
 import { withAnnexLock } from '../locking.js';
 import { branchPathOfJournalFile, journalFileName } from './logs/index.js';
@@ -14,7 +14,7 @@ export class Journal {
   /** The journalled content of a branch path, or undefined when the journal has none. */
   async read(branchPath: string): Promise<string | undefined> {
     try {
-      return await readFile(join(this.layout.journalDir, journalFileName(branchPath)), 'utf8');
+      return decodeLossless(await readFile(join(this.layout.journalDir, journalFileName(branchPath))));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw fileSystemError(err, 'read', join(this.layout.journalDir, journalFileName(branchPath)));
@@ -45,7 +45,7 @@ export class Journal {
     await mkdir(this.layout.otherTmpDir, { recursive: true });
     const target = join(this.layout.journalDir, journalFileName(branchPath));
     await withAnnexLock(this.layout, this.layout.otherTmpLock, 'shared', () =>
-      writeFileAtomic(target, content, { tmpDir: this.layout.otherTmpDir }));
+      writeFileAtomic(target, encodeLossless(content), { tmpDir: this.layout.otherTmpDir }));
   }
 
   /** Removes journal files once their content is committed. The caller holds journal.lck. */

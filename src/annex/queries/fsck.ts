@@ -9,6 +9,7 @@ import { currentLocations, locationLogPath, parseLocationLog, presenceChange } f
 import { keyFile } from '../keys/index.js';
 import { NumCopies } from './numcopies.js';
 import { Repositories } from './repositories.js';
+import { warnUnparsed } from './whereis.js';
 
 export interface FsckItem {
   readonly key: string;
@@ -20,7 +21,7 @@ export interface FsckResult extends FsckItem {
   readonly ok: boolean;
   /** What was checked or repaired ("checksum...", "fixing location log"). */
   readonly notes: readonly string[];
-  /** Problems, each a line for the user. */
+  /** Problems, each a line for the user (git-annex's wording). */
   readonly problems: readonly string[];
 }
 
@@ -29,6 +30,7 @@ export interface FsckOptions {
   readonly fast?: boolean;
   readonly numcopies?: number;
   readonly jobs?: number;
+  /** Called once per item, in the order of `items` (checks run concurrently, reports do not). */
   readonly onResult?: (r: FsckResult) => void;
 }
 
@@ -38,9 +40,16 @@ export async function fsck(annex: Annex, items: readonly FsckItem[], opts: FsckO
   const numcopies = await NumCopies.load(annex, opts.numcopies);
   const verified = new Map<string, Promise<boolean>>();
   try {
-    const results = await mapPool(items, opts.jobs ?? 4, async (item) => {
+    // Results are reported in item order, as git-annex prints them, whatever order the checks finish in.
+    const done: (FsckResult | undefined)[] = [];
+    let reported = 0;
+    const results = await mapPool(items, opts.jobs ?? 4, async (item, i) => {
       const r = await checkOne(annex, repos, numcopies, item, verified, opts.fast === true);
-      opts.onResult?.(r);
+      done[i] = r;
+      while (done[reported] !== undefined) {
+        opts.onResult?.(done[reported]!);
+        done[reported++] = undefined;
+      }
       return r;
     });
     await annex.branch.commit('update');
@@ -73,14 +82,15 @@ async function checkOne(annex: Annex, repos: Repositories, numcopies: NumCopies,
       const bad = join(annex.repo.layout.annexDir, 'bad');
       await mkdir(bad, { recursive: true });
       await annex.objects.moveOut(key, join(bad, keyFile(key)));
-      problems.push(`** ${name}: content does not match its key; moved to .git/annex/bad/${keyFile(key)}`);
+      problems.push(`${name}: Bad file content; moved to .git/annex/bad/${keyFile(key)}`);
       here = false;
     }
   }
   const log = parseLocationLog(await annex.branch.get(logPath));
+  warnUnparsed(logPath, log.unparsed);
   const claimed = currentLocations(log).get(annex.uuid)?.status === '1';
   if (here !== claimed) {
-    if (here) notes.push('fixing location log');
+    if (here) notes.unshift('fixing location log'); // git-annex checks the log before it checksums
     else problems.push(`** Based on the location log, ${name} was expected to be present, but its content is missing.`);
     await annex.branch.change(new Map([[logPath, presenceChange(annex.uuid, here)]]));
   }

@@ -12,6 +12,11 @@ export interface Repository {
   /** The git remote or special remote name this repository is known by here. */
   readonly remote: string | undefined;
   readonly here: boolean;
+  /**
+   * How git-annex names the repository in listings and in --json `description` fields: the description
+   * with ` [remote]` appended, or only `[remote]` when the description is empty or equals the remote name.
+   */
+  readonly label: string;
 }
 
 export const WEB_UUID = '00000000-0000-0000-0000-000000000001';
@@ -42,32 +47,38 @@ export class Repositories {
     for (const uuid of uuids) {
       const remote = remoteNames.get(uuid);
       const configured = remote ? config.get(`remote.${remote}.annex-trustlevel`) : undefined;
+      const description = descriptions.get(uuid)?.value
+        ?? (uuid === WEB_UUID ? 'web' : uuid === BITTORRENT_UUID ? 'bittorrent' : '');
       byUuid.set(uuid, {
         uuid,
-        description: descriptions.get(uuid)?.value
-          ?? (uuid === WEB_UUID ? 'web' : uuid === BITTORRENT_UUID ? 'bittorrent' : ''),
+        description,
         trust: parseTrust(configured) ?? TRUST[trust.get(uuid)?.value ?? '?'] ?? 'semitrusted',
         remote,
         here: uuid === annex.uuid,
+        label: uuid === annex.uuid ? description : labelOf(description, remote),
       });
     }
     return new Repositories(byUuid, annex.uuid);
   }
 
   get(uuid: string): Repository {
-    return this.byUuid.get(uuid) ?? { uuid, description: '', trust: 'semitrusted', remote: undefined, here: uuid === this.here };
+    return this.byUuid.get(uuid) ?? { uuid, description: '', trust: 'semitrusted', remote: undefined, here: uuid === this.here, label: '' };
   }
 
   all(): Repository[] {
     return [...this.byUuid.values()].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
   }
 
-  /** git-annex's one-line form: "UUID -- DESCRIPTION [here]" or "[remotename]". */
+  /** git-annex's one-line form: "UUID -- LABEL", plus " [here]" for this repository. */
   describe(uuid: string): string {
     const r = this.get(uuid);
-    const tag = r.here ? ' [here]' : r.remote ? ` [${r.remote}]` : '';
-    return `${uuid} -- ${r.description}${tag}`;
+    return `${uuid} -- ${r.label}${r.here ? ' [here]' : ''}`;
   }
+}
+
+function labelOf(description: string, remote: string | undefined): string {
+  if (remote === undefined) return description;
+  return description === '' || description === remote ? `[${remote}]` : `${description} [${remote}]`;
 }
 
 function parseTrust(value: string | undefined): TrustLevel | undefined {

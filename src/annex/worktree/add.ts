@@ -8,11 +8,12 @@
 // A re-run after a crash at any point finds each file either untracked-as-before or an untracked annex
 // symlink, and finishes the job.
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { lstatSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runGit, updateIndex, writeBlobs } from '../../git/index.js';
 import type { IndexEntry } from '../../git/index.js';
-import { DurableBatch, FerryError, checkpoint, errorMessage, fileSystemError, mapPool } from '../../util/index.js';
+import { DurableBatch, FerryError, checkpoint, debug, errorMessage, fileSystemError, mapPool, systemErrorCode } from '../../util/index.js';
 import type { Annex } from '../annex.js';
 import { presenceChange, locationLogPath } from '../branch/index.js';
 import { DEFAULT_BACKEND, FileChangedError, formatKey, keyForFile } from '../keys/index.js';
@@ -38,7 +39,8 @@ export interface AddResult {
   readonly error?: string;
 }
 
-const BATCH_FILES = 5000;
+/** Files per batch; tests lower it (FERRY_TEST_ADD_BATCH) to get several batches from few files. */
+const BATCH_FILES = Number(process.env.FERRY_TEST_ADD_BATCH) || 5000;
 const BATCH_BYTES = 4 * 2 ** 30;
 
 interface Ingested {
@@ -49,7 +51,9 @@ interface Ingested {
 }
 
 export async function addFiles(annex: Annex, opts: AddOptions): Promise<AddResult[]> {
+  const started = Date.now();
   const candidates = await findCandidates(annex, opts.paths, opts);
+  debug(`add: ${candidates.length} candidates after ${Date.now() - started} ms`);
   const results: AddResult[] = [];
   const report = (r: AddResult) => {
     results.push(r);
@@ -85,10 +89,12 @@ function* batches(items: readonly Candidate[]): Generator<Candidate[]> {
 async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOptions, inodes: InodeCache, report: (r: AddResult) => void): Promise<void> {
   const repo = annex.repo;
   const layout = repo.layout;
-  const jobs = opts.jobs ?? 16;
+  const jobs = opts.jobs ?? 8;
   const durable = new DurableBatch();
   const failed = (c: Candidate, err: unknown) => report({ path: c.path, to: 'annex', ok: false, error: errorMessage(err) });
 
+  const started = Date.now();
+  const phase = (name: string) => debug(`add: batch of ${batch.length}: ${name} at ${Date.now() - started} ms`);
   // 1. Hash and place in the object store.
   const ingested = (await mapPool(batch, jobs, async (c): Promise<Ingested | undefined> => {
     try {
@@ -103,29 +109,36 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
   // 2. Nothing may have changed since hashing (with a hard link, a change to the file is a change to the
   //    object); then one durability flush for the whole batch.
   const good = (await mapPool(ingested, jobs, async (i) => {
-    const now = await lstat(repo.absPath(i.c.path)).catch(() => undefined);
+    const now = lstatSync(repo.absPath(i.c.path), { throwIfNoEntry: false });
     if (now && sameContent(now, i.stat)) return i;
-    if (i.placed && i.c.dest.to === 'annex' && !i.c.dest.unlocked) await annex.objects.remove(i.key);
+    if (i.placed && i.c.dest.to === 'annex' && !i.c.dest.unlocked) {
+      // The link made the user's file read-only and shares its (changed) bytes: undo both.
+      await annex.objects.remove(i.key);
+      if (now) await chmod(repo.absPath(i.c.path), i.c.stat.mode & 0o7777).catch(() => undefined);
+    }
     failed(i.c, new FileChangedError(i.c.path, 'changed'));
     return undefined;
   })).filter((x): x is Ingested => x !== undefined);
+  phase('ingested');
   await durable.flush(layout.objectsDir);
+  phase('durable');
 
   // 3. The git-annex branch records the (now durable) objects, in one commit.
   const changes = new Map<string, (old: string) => string>();
   for (const i of good) changes.set(locationLogPath(i.key), presenceChange(annex.uuid, true));
   await annex.branch.commit('update', changes);
+  phase('branch committed');
 
   // 4. The work tree and the index.
   const entries = await withAnnexLock(layout, layout.otherTmpLock, 'shared', async () => {
     await mkdir(layout.otherTmpDir, { recursive: true });
-    return mapPool(good, jobs, async (i, n): Promise<{ i: Ingested; blob: string; mode: string } | undefined> => {
+    return good.map((i, n): { i: Ingested; blob: string; mode: string } | undefined => {
       try {
         if (i.c.dest.to === 'annex' && i.c.dest.unlocked) {
           return { i, blob: formatPointer(i.key), mode: i.stat.mode & 0o111 ? '100755' : '100644' };
         }
         const target = symlinkTarget(i.c.path, i.key);
-        if (i.c.dest.to === 'annex') await replaceWithSymlink(repo.absPath(i.c.path), target, join(layout.otherTmpDir, `ferry-link-${process.pid}-${n}`));
+        if (i.c.dest.to === 'annex') replaceWithSymlink(repo.absPath(i.c.path), target, join(layout.otherTmpDir, `ferry-link-${process.pid}-${n}`));
         return { i, blob: target, mode: '120000' };
       } catch (err) {
         failed(i.c, err);
@@ -133,11 +146,13 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
       }
     });
   });
+  phase('work tree updated');
   const staged = entries.filter((e): e is NonNullable<typeof e> => e !== undefined);
   const shas = await writeBlobs(repo.git, staged.map((e) => e.blob));
   const indexEntries: IndexEntry[] = staged.map((e, n) => ({ mode: e.mode, sha: shas[n]!, path: e.i.c.path }));
   await withAnnexLock(layout, layout.gitQueueLock, 'exclusive', () => updateIndex(repo.git, indexEntries));
   checkpoint('stage', String(indexEntries.length));
+  phase('staged');
   await inodes.record(staged.filter((e) => e.mode !== '120000').map((e) => ({ path: e.i.c.path, stat: e.i.stat, key: e.i.key })));
   for (const e of staged) report({ path: e.i.c.path, key: e.i.key, to: 'annex', ok: true });
 }
@@ -152,6 +167,7 @@ async function ingest(annex: Annex, c: Candidate, backendOption: string | undefi
   const maxExt = annex.repo.config.int('annex.maxextensionlength');
   const hashed = await keyForFile(abs, c.path, backend, maxExt === undefined ? undefined : { maxExtensionLength: maxExt });
   const key = formatKey(hashed.key);
+  checkpoint('hashed', c.path);
   const placement = c.dest.to === 'annex' && c.dest.unlocked
     ? await annex.objects.copyIn(key, abs, durable)
     : await annex.objects.linkIn(key, abs, durable);
@@ -163,14 +179,26 @@ function sameContent(now: Stats, then: Stats): boolean {
   return now.ino === then.ino && now.size === then.size && now.mtimeMs === then.mtimeMs;
 }
 
-/** Swaps the file at `abs` for a symlink to `target` in one rename, so the name never goes missing. */
-async function replaceWithSymlink(abs: string, target: string, tmp: string): Promise<void> {
+/**
+ * Swaps the file at `abs` for a symlink to `target` in one rename, so the name never goes missing.
+ * Synchronous, like the object store's metadata calls (objects.ts says why).
+ */
+function replaceWithSymlink(abs: string, target: string, tmp: string): void {
   try {
-    await rm(tmp, { force: true });
-    await symlink(target, tmp);
-    await rename(tmp, abs);
+    try {
+      symlinkSync(target, tmp);
+    } catch (err) {
+      if (systemErrorCode(err) !== 'EEXIST') throw err;
+      unlinkSync(tmp); // left by a killed run with the same pid
+      symlinkSync(target, tmp);
+    }
+    renameSync(tmp, abs);
   } catch (err) {
-    await rm(tmp, { force: true });
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed: nothing to clean up
+    }
     throw fileSystemError(err, 'replace with a symlink', abs);
   }
 }

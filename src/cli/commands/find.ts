@@ -2,7 +2,7 @@ import { Repositories, annexedFiles, globToRegExp, hashDirLower, hashDirMixed, p
 import { UsageError, formatSizeShort } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { openAnnex, repoPaths } from '../open.js';
+import { inArgumentOrder, openAnnex, repoPaths } from '../open.js';
 
 export const command: Command = {
   name: 'find',
@@ -20,7 +20,8 @@ export const command: Command = {
     const annex = await openAnnex(cwd);
     try {
       await annex.branch.update();
-      const files = await annexedFiles(annex, repoPaths(annex, positional, cwd));
+      const paths = repoPaths(annex, positional, cwd);
+      const files = inArgumentOrder(await annexedFiles(annex, paths), paths);
       const repos = await Repositories.load(annex);
       const wanted = String(options.get('in') ?? 'here');
       const repo = wanted === 'here' || wanted === '.'

@@ -3,7 +3,7 @@ import type { FsckItem } from '../../annex/index.js';
 import { ExitCode } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { inputOf, openAnnex, repoPaths } from '../open.js';
+import { inArgumentOrder, inputOf, openAnnex, repoPaths } from '../open.js';
 
 export const command: Command = {
   name: 'fsck',
@@ -27,7 +27,7 @@ export const command: Command = {
         const keys = new Set([...await localKeys(annex), ...await allBranchKeys(annex)]);
         items = [...keys].sort().map((key) => ({ key }));
       } else {
-        items = (await annexedFiles(annex, paths)).map((f) => ({ key: f.key, path: f.path }));
+        items = inArgumentOrder(await annexedFiles(annex, paths), paths).map((f) => ({ key: f.key, path: f.path }));
       }
       let bad = 0;
       await fsck(annex, items, {
@@ -38,14 +38,17 @@ export const command: Command = {
           if (!r.ok) bad++;
           const file = r.path === undefined ? r.key : annex.repo.displayPath(r.path);
           const notes = r.notes.length > 0 ? ` (${r.notes.join(') (')})` : '';
-          for (const p of r.problems) out.warn(p);
+          for (const p of r.problems) out.warn(`  ${p}`);
           out.line(`fsck ${file}${notes} ${r.ok ? 'ok' : 'failed'}`);
+          // As git-annex: with no PATH each file is its own input; no "note" field when nothing was noted.
+          const input = r.path === undefined ? [] : positional.length === 0 ? [file] : inputOf(positional, paths, r.path);
           out.record({
-            command: 'fsck', file: r.path === undefined ? null : file, key: r.key, input: r.path ? inputOf(positional, paths, r.path) : [],
-            note: r.notes.join('\n'), success: r.ok, 'error-messages': [...r.problems],
+            command: 'fsck', file: r.path === undefined ? null : file, key: r.key, input,
+            ...(r.notes.length > 0 ? { note: r.notes.join('\n') } : {}), success: r.ok, 'error-messages': [...r.problems],
           });
         },
       });
+      if (bad > 0) out.warn(`fsck: ${bad} failed`);
       return bad > 0 ? ExitCode.failed : ExitCode.ok;
     } finally {
       annex.close();

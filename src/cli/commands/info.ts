@@ -16,7 +16,8 @@ export const command: Command = {
       if (positional.length > 0) return await fileInfo(positional);
       const info = await repoInfo(annex);
       const byTrust = (t: string) => info.repositories.filter((r) => r.trust === t);
-      const repoList = (rs: readonly Repository[]) => rs.map((r) => ({ uuid: r.uuid, description: r.description, here: r.here }));
+      // git-annex lists repositories by label (description and remote name), as whereis does.
+      const repoList = (rs: readonly Repository[]) => rs.map((r) => ({ uuid: r.uuid, description: r.label, here: r.here }));
       const backends = Object.fromEntries([...info.backends].sort());
       if (out.json) {
         out.record({
@@ -57,7 +58,8 @@ export const command: Command = {
 
     async function fileInfo(args: readonly string[]): Promise<number> {
       const paths = repoPaths(annex, args, cwd);
-      const files = await annexedFiles(annex, paths);
+      // git-annex answers each PATH in the order given, not in the index's order.
+      const files = (await Promise.all(paths.map((p) => annexedFiles(annex, [p])))).flat();
       for (const f of files) {
         const file = annex.repo.displayPath(f.path);
         const size = parseKey(f.key)?.size;
