@@ -37,6 +37,16 @@ export async function withAnnexLock<T>(layout: AnnexLayout, lockFile: string, mo
   return withFileLock(lockFile, fn);
 }
 
+/**
+ * Fails at once, before anything is written, when a command could not take git-annex's locks safely here
+ * (no addon, and git-annex has used this repository).
+ */
+export async function assertCanLock(layout: AnnexLayout): Promise<void> {
+  if (!locksAvailable() && await gitAnnexHasUsed(layout)) {
+    throw new UnsafeWithoutLocksError(layout.gitDir, locksUnavailableReason() ?? 'no lock addon');
+  }
+}
+
 export function withJournalLock<T>(layout: AnnexLayout, fn: () => Promise<T>): Promise<T> {
   return withAnnexLock(layout, layout.journalLock, 'exclusive', fn);
 }

@@ -17,7 +17,7 @@ import { DurableBatch, FerryError, checkpoint, debug, errorMessage, fileSystemEr
 import type { Annex } from '../annex.js';
 import { presenceChange, locationLogPath } from '../branch/index.js';
 import { DEFAULT_BACKEND, FileChangedError, formatKey, keyForFile } from '../keys/index.js';
-import { withAnnexLock } from '../locking.js';
+import { assertCanLock, withAnnexLock } from '../locking.js';
 import { findCandidates } from './candidates.js';
 import type { Candidate, CandidateOptions } from './candidates.js';
 import { InodeCache } from './inode-cache.js';
@@ -52,6 +52,7 @@ interface Ingested {
 
 export async function addFiles(annex: Annex, opts: AddOptions): Promise<AddResult[]> {
   const started = Date.now();
+  await assertCanLock(annex.repo.layout);
   const candidates = await findCandidates(annex, opts.paths, opts);
   debug(`add: ${candidates.length} candidates after ${Date.now() - started} ms`);
   const results: AddResult[] = [];

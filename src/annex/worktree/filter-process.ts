@@ -2,7 +2,7 @@
 // 10,000 unlocked files starts one ferry, not 10,000. Capabilities clean and smudge, as git-annex offers
 // (no delay). The framing is in pkt-line.ts, the decisions in clean.ts.
 import type { Readable, Writable } from 'node:stream';
-import { FerryError, errorMessage, warn } from '../../util/index.js';
+import { FerryError, checkpoint, errorMessage, warn } from '../../util/index.js';
 import type { Annex } from '../annex.js';
 import { Filter } from './clean.js';
 import { FLUSH, PktReader, PktWriter } from './pkt-line.js';
@@ -21,6 +21,7 @@ export async function runFilterProcess(annex: Annex, input: Readable, output: Wr
   await writer.list(['clean', 'smudge'].filter((c) => offered.includes(`capability=${c}`)).map((c) => `capability=${c}`));
 
   const filter = new Filter(annex);
+  checkpoint('filter-process');
   try {
     for (;;) {
       const header = await reader.readList();
