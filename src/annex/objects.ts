@@ -51,7 +51,7 @@ export class ObjectStore {
    * Falls back to a copy where hard links are impossible (another file system, no link support).
    * Tries the link first: an existing object answers EEXIST, so the common case costs no extra lookups.
    */
-  async linkIn(key: string, src: string, batch: DurableBatch): Promise<Placement> {
+  async linkIn(key: string, src: string, batch: DurableBatch, opts: { thin?: boolean } = {}): Promise<Placement> {
     const dest = this.prepareDir(key, batch);
     try {
       linkSync(src, dest);
@@ -64,7 +64,7 @@ export class ObjectStore {
       if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw fileSystemError(err, 'link', src);
       return this.copyIn(key, src, batch);
     }
-    this.freeze(key, dest, batch);
+    this.freeze(key, dest, batch, !opts.thin);
     return 'placed';
   }
 
@@ -168,10 +168,11 @@ export class ObjectStore {
     return dest;
   }
 
-  private freeze(key: string, dest: string, batch: DurableBatch): void {
+  /** Read-only file (unless it is an annex.thin work-tree file's other name) in a read-only key directory. */
+  private freeze(key: string, dest: string, batch: DurableBatch, readOnlyFile = true): void {
     const keyDir = dirname(dest);
     try {
-      chmodSync(dest, 0o444);
+      if (readOnlyFile) chmodSync(dest, 0o444);
       chmodSync(keyDir, 0o555);
     } catch (err) {
       throw fileSystemError(err, 'protect', dest);

@@ -32,8 +32,15 @@ export function gitArgs(ctx: GitEnv, args: readonly string[]): string[] {
   return [...(ctx.configArgs ?? []), ...args];
 }
 
+/**
+ * zlib's deflate state (~270 KB) is malloc'd and freed once per object, and glibc gives it back to the
+ * kernel each time (brk down, brk up, page faults): 4 brk calls per object made a 5,000-blob fast-import
+ * take 240 ms instead of 29 ms (measured). A high trim threshold keeps that memory in the process.
+ */
+const GIT_MALLOC = { MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20) };
+
 function environment(ctx: GitEnv, extra?: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
-  return { ...process.env, ...ctx.env, ...extra };
+  return { ...GIT_MALLOC, ...process.env, ...ctx.env, ...extra };
 }
 
 /** Runs git to completion and returns its output; a non-zero exit (not in okCodes) throws GitError. */

@@ -167,3 +167,16 @@ test('ferry runs the user\'s own hooks but never git-annex\'s, and never starts 
   const objects = await readdir(join(dir, '.git/annex/objects'));
   assert.ok(objects.length > 0);
 });
+
+test('with annex.thin an unlocked file and its object are one inode, and the file stays writable', async (t) => {
+  const dir = await makeRepo(t, { files: { 'thin.bin': 'one copy on disk\n' } });
+  await git(dir, ['config', 'annex.thin', 'true']);
+  const [record] = jsonLines((await ferry(dir, ['add', '--unlocked', '--json', 'thin.bin'])).stdout);
+  const key = String(record?.key);
+  const object = (await git(dir, ['annex', 'examinekey', '--format=${objectpath}', key])).stdout;
+  const [file, obj] = await Promise.all([stat(join(dir, 'thin.bin')), stat(join(dir, object))]);
+  assert.equal(file.ino, obj.ino);
+  assert.ok(file.mode & 0o200, 'still writable');
+  await git(dir, ['commit', '-q', '-m', 'add']);
+  await gitAnnex(dir, ['fsck', '--quiet']);
+});

@@ -3,7 +3,7 @@
 // commit it with git-annex's messages; other git-annex branches are union-merged in as git-annex does.
 import { readFile, rm } from 'node:fs/promises';
 import {
-  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, fastImport, hashFiles, isAncestor, listRefs, resolveRef, updateIndex,
+  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, fastImport, hashFiles, isAncestor, listRefs, lsTree, resolveRef, updateIndex,
   updateRef, updateRefs, writeTree,
 } from '../../git/index.js';
 import type { CatFile, GitEnv } from '../../git/index.js';
@@ -63,18 +63,34 @@ export class AnnexBranch {
   /**
    * get() for many paths at once: one listing of the journal, and blob reads pipelined through one
    * cat-file, addressed by commit id (a ref name would be resolved again, ten stats, for every path).
+   * For many paths, the top-level directories are listed once: a path under a directory the branch lacks
+   * (most new keys' logs) costs nothing, and the rest are looked up from their directory's tree instead
+   * of from the root, whose 4,096 entries cat-file would scan for every path.
    */
   async getMany(paths: readonly string[]): Promise<Map<string, string>> {
     const [journalled, head] = await Promise.all([this.journal.paths(), this.head()]);
     const inJournal = new Set(journalled);
-    const entries = await Promise.all(paths.map(async (p): Promise<[string, string]> => [
-      p, inJournal.has(p) ? await this.get(p) : head === undefined ? '' : await this.fromTree(head, p),
-    ]));
+    const topTrees = head !== undefined && paths.length > 64 ? await this.topLevelTrees(head) : undefined;
+    const read = async (p: string): Promise<string> => {
+      if (inJournal.has(p)) return this.get(p);
+      if (head === undefined) return '';
+      if (topTrees === undefined) return this.fromTree(head, p);
+      const slash = p.indexOf('/');
+      const tree = slash < 0 ? undefined : topTrees.get(p.slice(0, slash));
+      if (slash < 0) return this.fromTree(head, p);
+      return tree === undefined ? '' : this.fromTree(tree, p.slice(slash + 1));
+    };
+    const entries = await Promise.all(paths.map(async (p): Promise<[string, string]> => [p, await read(p)]));
     return new Map(entries);
   }
 
-  private async fromTree(commit: string, path: string): Promise<string> {
-    const o = await this.cat.get(`${commit}:${path}`);
+  private async topLevelTrees(commit: string): Promise<Map<string, string>> {
+    const entries = await lsTree(this.git, commit);
+    return new Map(entries.filter((e) => e.type === 'tree').map((e) => [e.path, e.sha]));
+  }
+
+  private async fromTree(treeish: string, path: string): Promise<string> {
+    const o = await this.cat.get(`${treeish}:${path}`);
     return o === undefined ? '' : decodeLossless(o.content);
   }
 

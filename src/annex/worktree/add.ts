@@ -47,7 +47,8 @@ interface Ingested {
   readonly c: Candidate;
   readonly key: string;
   readonly stat: Stats;
-  readonly placed: boolean;
+  /** The object is a new hard link to the user's file (locked, or annex.thin): it shares its changes. */
+  readonly linked: boolean;
 }
 
 export async function addFiles(annex: Annex, opts: AddOptions): Promise<AddResult[]> {
@@ -112,7 +113,7 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
   const good = (await mapPool(ingested, jobs, async (i) => {
     const now = lstatSync(repo.absPath(i.c.path), { throwIfNoEntry: false });
     if (now && sameContent(now, i.stat)) return i;
-    if (i.placed && i.c.dest.to === 'annex' && !i.c.dest.unlocked) {
+    if (i.linked) {
       // The link made the user's file read-only and shares its (changed) bytes: undo both.
       await annex.objects.remove(i.key);
       if (now) await chmod(repo.absPath(i.c.path), i.c.stat.mode & 0o7777).catch(() => undefined);
@@ -162,17 +163,21 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
 async function ingest(annex: Annex, c: Candidate, backendOption: string | undefined, durable: DurableBatch): Promise<Ingested> {
   const abs = annex.repo.absPath(c.path);
   if (c.dest.to === 'annex-link') {
-    return { c, key: c.dest.key, stat: c.stat, placed: false };
+    return { c, key: c.dest.key, stat: c.stat, linked: false };
   }
   const backend = backendOption ?? c.backend ?? annex.repo.config.get('annex.backend') ?? DEFAULT_BACKEND;
   const maxExt = annex.repo.config.int('annex.maxextensionlength');
   const hashed = await keyForFile(abs, c.path, backend, maxExt === undefined ? undefined : { maxExtensionLength: maxExt });
   const key = formatKey(hashed.key);
   checkpoint('hashed', c.path);
-  const placement = c.dest.to === 'annex' && c.dest.unlocked
+  // Unlocked content is copied, so editing the file cannot change the object; with annex.thin it is a
+  // second name of the same inode instead, as git-annex does (half the disk, at that risk).
+  const unlocked = c.dest.to === 'annex' && c.dest.unlocked;
+  const thin = unlocked && annex.repo.config.bool('annex.thin', false);
+  const placement = unlocked && !thin
     ? await annex.objects.copyIn(key, abs, durable)
-    : await annex.objects.linkIn(key, abs, durable);
-  return { c, key, stat: hashed.stat, placed: placement === 'placed' };
+    : await annex.objects.linkIn(key, abs, durable, { thin });
+  return { c, key, stat: hashed.stat, linked: placement === 'placed' && (!unlocked || thin) };
 }
 
 /** Same bytes as when hashed: same inode, size and modification time (link and chmod change only ctime). */
