@@ -1,11 +1,32 @@
 // Opening the repository a command works on, with the checks every command needs.
-import { Annex, AnnexRepo } from '../annex/index.js';
+import { Annex, AnnexRepo, annexedFiles } from '../annex/index.js';
+import type { AnnexedFile } from '../annex/index.js';
 
 /** The initialised repository containing `cwd`. */
 export async function openAnnex(cwd: string): Promise<Annex> {
   const repo = await AnnexRepo.open(cwd);
   const uuid = repo.requireInitialised();
   return new Annex(repo, uuid);
+}
+
+/** Runs `fn` on the initialised repository containing `cwd`, closing it (and its git processes) after. */
+export async function withAnnex<T>(cwd: string, fn: (annex: Annex) => Promise<T>): Promise<T> {
+  const annex = await openAnnex(cwd);
+  try {
+    return await fn(annex);
+  } finally {
+    annex.close();
+  }
+}
+
+/**
+ * The annexed files a query command works on: the branch first merged with other repositories' (as
+ * git-annex does at the start of a command), then the files under the arguments, in argument order.
+ */
+export async function selectedFiles(annex: Annex, args: readonly string[], cwd: string): Promise<{ paths: string[]; files: AnnexedFile[] }> {
+  await annex.branch.update();
+  const paths = repoPaths(annex, args, cwd);
+  return { paths, files: inArgumentOrder(await annexedFiles(annex, paths), paths) };
 }
 
 /** User path arguments as paths from the top of the work tree (none: the directory the user is in). */

@@ -3,7 +3,7 @@
 import { gitLinesZ } from '../../git/index.js';
 import { mapPool } from '../../util/index.js';
 import type { Annex } from '../annex.js';
-import { keyOfSymlinkTarget, parsePointer } from './pointer.js';
+import { keyOfSymlinkTarget, MAX_POINTER_SIZE, parsePointer } from './pointer.js';
 
 export interface AnnexedFile {
   /** Path from the top of the work tree. */
@@ -15,7 +15,6 @@ export interface AnnexedFile {
   readonly sha: string;
 }
 
-const MAX_POINTER_SIZE = 32768;
 
 export function literalPathspecs(paths: readonly string[]): string[] {
   return paths.length === 0 ? ['.'] : paths.map((p) => (p === '' || p === '.' ? '.' : `:(literal)${p}`));

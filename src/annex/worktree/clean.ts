@@ -16,11 +16,10 @@ import { DEFAULT_BACKEND, backendByName, formatKey, keyFromDigest } from '../key
 import { withAnnexLock } from '../locking.js';
 import { AddPolicy } from './add-policy.js';
 import { InodeCache } from './inode-cache.js';
-import { formatPointer, keyOfSymlinkTarget, parsePointer } from './pointer.js';
+import { formatPointer, keyOfSymlinkTarget, MAX_POINTER_SIZE, parsePointer } from './pointer.js';
 import { SmudgeLog } from './smudge-log.js';
 import { Spool } from './spool.js';
 
-const MAX_POINTER_SIZE = 32768;
 
 /**
  * What clean sends back to git: the pointer text, or the bytes git sent (spooled: git writes a file's whole

@@ -2,7 +2,7 @@
 // §2.3), an unlocked file is a pointer file "/annex/objects/KEYFILE\n" (§2.4).
 import { fileKey, hashDirMixed, keyFile, parseKey } from '../keys/index.js';
 
-const MAX_POINTER_SIZE = 32768;
+export const MAX_POINTER_SIZE = 32768;
 const OBJECTS_MARK = '/annex/objects/';
 
 export function formatPointer(key: string): string {

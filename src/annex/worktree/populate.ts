@@ -9,10 +9,9 @@ import { fileSystemError, mapPool } from '../../util/index.js';
 import type { Annex } from '../annex.js';
 import { withAnnexLock } from '../locking.js';
 import { InodeCache } from './inode-cache.js';
-import { parsePointer } from './pointer.js';
+import { MAX_POINTER_SIZE, parsePointer } from './pointer.js';
 import { SmudgeLog } from './smudge-log.js';
 
-const MAX_POINTER_SIZE = 32768;
 
 /** Replaces `abs` with the content of `key` (copy, reflink, or with annex.thin a hard link). */
 export async function writeContent(annex: Annex, key: string, abs: string, mode: number, tmpName: string): Promise<void> {

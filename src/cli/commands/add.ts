@@ -3,7 +3,7 @@ import { addFiles } from '../../annex/index.js';
 import { ExitCode, UsageError } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { inputOf, openAnnex, repoPaths } from '../open.js';
+import { inputOf, withAnnex, repoPaths } from '../open.js';
 import { Progress } from '../output/progress.js';
 
 export const command: Command = {
@@ -25,8 +25,7 @@ export const command: Command = {
     { name: 'jobs', kind: 'number', short: 'J', help: 'files hashed at once (default 16)' },
   ],
   async run({ positional, options }, { out, cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
+    return withAnnex(cwd, async (annex) => {
       const paths = repoPaths(annex, positional, cwd);
       let missing = 0;
       for (const [i, p] of paths.entries()) {
@@ -69,8 +68,6 @@ export const command: Command = {
       progress.done();
       if (results.length > 0 && !out.json) out.line('(recording state in git...)');
       return failed > 0 || missing > 0 ? ExitCode.failed : ExitCode.ok;
-    } finally {
-      annex.close();
-    }
+    });
   },
 };

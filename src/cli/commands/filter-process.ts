@@ -1,6 +1,6 @@
 import { runFilterProcess } from '../../annex/index.js';
 import type { Command } from '../command.js';
-import { openAnnex } from '../open.js';
+import { withAnnex } from '../open.js';
 
 export const command: Command = {
   name: 'filter-process',
@@ -8,11 +8,8 @@ export const command: Command = {
   usage: '',
   options: [],
   async run(_args, { cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
+    return withAnnex(cwd, async (annex) => {
       await runFilterProcess(annex, process.stdin, process.stdout);
-    } finally {
-      annex.close();
-    }
+    });
   },
 };

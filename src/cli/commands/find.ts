@@ -1,8 +1,8 @@
-import { Repositories, annexedFiles, globToRegExp, hashDirLower, hashDirMixed, parseKey, whereabouts } from '../../annex/index.js';
+import { Repositories, globToRegExp, hashDirLower, hashDirMixed, parseKey, whereabouts } from '../../annex/index.js';
 import { UsageError, formatSizeShort } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { inArgumentOrder, openAnnex, repoPaths } from '../open.js';
+import { selectedFiles, withAnnex } from '../open.js';
 
 export const command: Command = {
   name: 'find',
@@ -17,11 +17,8 @@ export const command: Command = {
     { name: 'print0', kind: 'boolean', help: 'end each file name with NUL instead of a newline' },
   ],
   async run({ positional, options }, { out, cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
-      await annex.branch.update();
-      const paths = repoPaths(annex, positional, cwd);
-      const files = inArgumentOrder(await annexedFiles(annex, paths), paths);
+    return withAnnex(cwd, async (annex) => {
+      const { files } = await selectedFiles(annex, positional, cwd);
       const repos = await Repositories.load(annex);
       const wanted = String(options.get('in') ?? 'here');
       const repo = wanted === 'here' || wanted === '.'
@@ -47,8 +44,6 @@ export const command: Command = {
           });
         } else out.write(`${file}${options.get('print0') === true ? '\0' : '\n'}`);
       }
-    } finally {
-      annex.close();
-    }
+    });
   },
 };

@@ -1,7 +1,7 @@
 import { fixPaths } from '../../annex/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { openAnnex, repoPaths } from '../open.js';
+import { withAnnex, repoPaths } from '../open.js';
 
 export const command: Command = {
   name: 'fix',
@@ -9,16 +9,13 @@ export const command: Command = {
   usage: '[PATH ...]',
   options: [jsonOption],
   async run({ positional }, { out, cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
+    return withAnnex(cwd, async (annex) => {
       const fixed = await fixPaths(annex, repoPaths(annex, positional, cwd));
       for (const path of fixed) {
         const file = annex.repo.displayPath(path);
         out.line(`fix ${file} ok`);
         out.record({ command: 'fix', file, success: true, input: [...positional], 'error-messages': [] });
       }
-    } finally {
-      annex.close();
-    }
+    });
   },
 };

@@ -3,7 +3,7 @@ import type { FsckItem } from '../../annex/index.js';
 import { ExitCode } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { inArgumentOrder, inputOf, openAnnex, repoPaths } from '../open.js';
+import { inArgumentOrder, inputOf, withAnnex, repoPaths } from '../open.js';
 
 export const command: Command = {
   name: 'fsck',
@@ -18,8 +18,7 @@ export const command: Command = {
     { name: 'jobs', kind: 'number', short: 'J', help: 'files checked at once (default 4)' },
   ],
   async run({ positional, options }, { out, cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
+    return withAnnex(cwd, async (annex) => {
       for (const w of await configWarnings(annex)) out.warn(`ferry: ${w}`);
       const paths = repoPaths(annex, positional, cwd);
       let items: FsckItem[];
@@ -50,8 +49,6 @@ export const command: Command = {
       });
       if (bad > 0) out.warn(`fsck: ${bad} failed`);
       return bad > 0 ? ExitCode.failed : ExitCode.ok;
-    } finally {
-      annex.close();
-    }
+    });
   },
 };

@@ -1,9 +1,9 @@
 import { Repositories, annexedFiles, parseKey, repoInfo } from '../../annex/index.js';
-import type { Repository } from '../../annex/index.js';
+import type { Annex, Repository } from '../../annex/index.js';
 import { ExitCode, formatSize } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { inputOf, openAnnex, repoPaths } from '../open.js';
+import { inputOf, withAnnex, repoPaths } from '../open.js';
 
 export const command: Command = {
   name: 'info',
@@ -11,9 +11,8 @@ export const command: Command = {
   usage: '[PATH ...]',
   options: [jsonOption],
   async run({ positional }, { out, cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
-      if (positional.length > 0) return await fileInfo(positional);
+    return withAnnex(cwd, async (annex) => {
+      if (positional.length > 0) return await fileInfo(annex, positional);
       const info = await repoInfo(annex);
       const byTrust = (t: string) => info.repositories.filter((r) => r.trust === t);
       // git-annex lists repositories by label (description and remote name), as whereis does.
@@ -52,11 +51,9 @@ export const command: Command = {
       out.line('backend usage: ');
       for (const [b, n] of Object.entries(backends)) out.line(`\t${b}: ${n}`);
       return ExitCode.ok;
-    } finally {
-      annex.close();
-    }
+    });
 
-    async function fileInfo(args: readonly string[]): Promise<number> {
+    async function fileInfo(annex: Annex, args: readonly string[]): Promise<number> {
       const paths = repoPaths(annex, args, cwd);
       // git-annex answers each PATH in the order given, not in the index's order.
       const files = (await Promise.all(paths.map((p) => annexedFiles(annex, [p])))).flat();

@@ -1,6 +1,6 @@
 import { fixStagedLinks } from '../../annex/index.js';
 import type { Command } from '../command.js';
-import { openAnnex } from '../open.js';
+import { withAnnex } from '../open.js';
 
 export const command: Command = {
   name: 'pre-commit',
@@ -8,11 +8,8 @@ export const command: Command = {
   usage: '[PATH]',
   options: [],
   async run(_args, { cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
+    return withAnnex(cwd, async (annex) => {
       await fixStagedLinks(annex);
-    } finally {
-      annex.close();
-    }
+    });
   },
 };

@@ -1,7 +1,7 @@
 import { Filter, populateSmudged } from '../../annex/index.js';
 import { UsageError } from '../../util/index.js';
 import type { Command } from '../command.js';
-import { openAnnex } from '../open.js';
+import { withAnnex } from '../open.js';
 
 async function* stdinChunks(): AsyncIterable<Buffer> {
   for await (const chunk of process.stdin) yield chunk as Buffer;
@@ -16,8 +16,7 @@ export const command: Command = {
     { name: 'update', kind: 'boolean', help: 'put present content into unlocked files git checked out as pointers' },
   ],
   async run({ options, positional }, { out, cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
+    return withAnnex(cwd, async (annex) => {
       if (options.get('update') === true) {
         await populateSmudged(annex);
         return;
@@ -44,8 +43,6 @@ export const command: Command = {
       } finally {
         filter.close();
       }
-    } finally {
-      annex.close();
-    }
+    });
   },
 };

@@ -2,7 +2,7 @@ import { unlockFiles } from '../../annex/index.js';
 import { ExitCode } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { openAnnex, repoPaths } from '../open.js';
+import { withAnnex, repoPaths } from '../open.js';
 import { reportLockResult } from '../output/lock-results.js';
 
 export const command: Command = {
@@ -11,12 +11,9 @@ export const command: Command = {
   usage: '[PATH ...]',
   options: [jsonOption],
   async run({ positional }, { out, cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
+    return withAnnex(cwd, async (annex) => {
       const results = await unlockFiles(annex, repoPaths(annex, positional, cwd), (r) => reportLockResult(out, annex, 'unlock', positional, r));
       return results.every((r) => r.ok) ? ExitCode.ok : ExitCode.failed;
-    } finally {
-      annex.close();
-    }
+    });
   },
 };

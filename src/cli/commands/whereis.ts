@@ -1,9 +1,9 @@
-import { Repositories, annexedFiles, whereabouts } from '../../annex/index.js';
+import { Repositories, whereabouts } from '../../annex/index.js';
 import type { Repository } from '../../annex/index.js';
 import { ExitCode } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { inArgumentOrder, inputOf, openAnnex, repoPaths } from '../open.js';
+import { inputOf, selectedFiles, withAnnex } from '../open.js';
 
 export const command: Command = {
   name: 'whereis',
@@ -11,11 +11,8 @@ export const command: Command = {
   usage: '[PATH ...]',
   options: [jsonOption],
   async run({ positional }, { out, cwd }) {
-    const annex = await openAnnex(cwd);
-    try {
-      await annex.branch.update();
-      const paths = repoPaths(annex, positional, cwd);
-      const files = inArgumentOrder(await annexedFiles(annex, paths), paths);
+    return withAnnex(cwd, async (annex) => {
+      const { paths, files } = await selectedFiles(annex, positional, cwd);
       const repos = await Repositories.load(annex);
       const where = await whereabouts(annex, repos, files.map((f) => f.key));
       let failed = 0;
@@ -40,9 +37,7 @@ export const command: Command = {
       // git-annex's closing summary on stderr, in text and --json mode alike.
       if (failed > 0) out.warn(`whereis: ${failed} failed`);
       return failed > 0 ? ExitCode.failed : ExitCode.ok;
-    } finally {
-      annex.close();
-    }
+    });
   },
 };
 
