@@ -16,7 +16,7 @@ export { runFilterProcess } from './worktree/filter-process.js';
 export { Filter } from './worktree/clean.js';
 export type { CleanResult } from './worktree/clean.js';
 export { populateSmudged, refreshIndex, writeContent, isPointerFileFor } from './worktree/populate.js';
-export { annexedFiles, literalPathspecs } from './worktree/annexed-files.js';
+export { annexedFiles, literalPathspecs, unmatchedPaths } from './worktree/annexed-files.js';
 export type { AnnexedFile } from './worktree/annexed-files.js';
 export { formatPointer, parsePointer, symlinkTarget, keyOfSymlinkTarget } from './worktree/pointer.js';
 export { FileMatcher } from './policy/file-matcher.js';

@@ -1,6 +1,7 @@
 // Opening the repository a command works on, with the checks every command needs.
-import { Annex, AnnexRepo, annexedFiles } from '../annex/index.js';
+import { Annex, AnnexRepo, annexedFiles, unmatchedPaths } from '../annex/index.js';
 import type { AnnexedFile } from '../annex/index.js';
+import type { Output } from './output/output.js';
 
 /** The initialised repository containing `cwd`. */
 export async function openAnnex(cwd: string): Promise<Annex> {
@@ -23,10 +24,17 @@ export async function withAnnex<T>(cwd: string, fn: (annex: Annex) => Promise<T>
  * The annexed files a query command works on: the branch first merged with other repositories' (as
  * git-annex does at the start of a command), then the files under the arguments, in argument order.
  */
-export async function selectedFiles(annex: Annex, args: readonly string[], cwd: string): Promise<{ paths: string[]; files: AnnexedFile[] }> {
+export async function selectedFiles(annex: Annex, args: readonly string[], cwd: string, out: Output): Promise<{ paths: string[]; files: AnnexedFile[]; unmatched: number }> {
   await annex.branch.update();
   const paths = repoPaths(annex, args, cwd);
-  return { paths, files: inArgumentOrder(await annexedFiles(annex, paths), paths) };
+  const files = inArgumentOrder(await annexedFiles(annex, paths), paths);
+  // An argument no annexed file came from may name nothing at all: say so, as git-annex (git) does.
+  const empty = args.length === 0 ? [] : paths.filter((p, i) => !files.some((f) => argumentIndex(paths, f.path) === i));
+  const unmatched = await unmatchedPaths(annex, empty);
+  for (const p of unmatched) {
+    out.warn(`error: pathspec '${args[paths.indexOf(p)] ?? p}' did not match any file(s) known to git`);
+  }
+  return { paths, files, unmatched: unmatched.length };
 }
 
 /** User path arguments as paths from the top of the work tree (none: the directory the user is in). */

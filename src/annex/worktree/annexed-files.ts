@@ -1,6 +1,6 @@
 // The annexed files of the index (or of a tree): locked ones are annex symlinks, unlocked ones pointer
 // blobs. One `ls-files`/`ls-tree` and pipelined cat-file reads, however many files.
-import { gitLinesZ } from '../../git/index.js';
+import { gitLinesZ, runGit } from '../../git/index.js';
 import { mapPool } from '../../util/index.js';
 import type { Annex } from '../annex.js';
 import { keyOfSymlinkTarget, MAX_POINTER_SIZE, parsePointer } from './pointer.js';
@@ -42,4 +42,13 @@ export async function annexedFiles(annex: Annex, paths: readonly string[] = []):
     return key ? { path: e.path, key, locked: false, mode: e.mode, sha: e.sha } : undefined;
   });
   return found.filter((f): f is AnnexedFile => f !== undefined);
+}
+
+/** Which of `paths` match nothing in the index (git-annex reports those as "did not match any file"). */
+export async function unmatchedPaths(annex: Annex, paths: readonly string[]): Promise<string[]> {
+  const results = await Promise.all(paths.map(async (p) => {
+    const r = await runGit(annex.repo.git, ['ls-files', '-z', '--error-unmatch', '--', ...literalPathspecs([p])], { okCodes: [1] });
+    return r.code === 0 ? undefined : p;
+  }));
+  return results.filter((p): p is string => p !== undefined);
 }

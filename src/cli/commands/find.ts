@@ -1,5 +1,5 @@
 import { Repositories, globToRegExp, hashDirLower, hashDirMixed, parseKey, whereabouts } from '../../annex/index.js';
-import { UsageError, formatSizeShort } from '../../util/index.js';
+import { ExitCode, UsageError, formatSizeShort } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
 import { selectedFiles, withAnnex } from '../open.js';
@@ -18,7 +18,7 @@ export const command: Command = {
   ],
   async run({ positional, options }, { out, cwd }) {
     return withAnnex(cwd, async (annex) => {
-      const { files } = await selectedFiles(annex, positional, cwd);
+      const { files, unmatched } = await selectedFiles(annex, positional, cwd, out);
       const repos = await Repositories.load(annex);
       const wanted = String(options.get('in') ?? 'here');
       const repo = wanted === 'here' || wanted === '.'
@@ -44,6 +44,7 @@ export const command: Command = {
           });
         } else out.write(`${file}${options.get('print0') === true ? '\0' : '\n'}`);
       }
+      return unmatched > 0 ? ExitCode.failed : ExitCode.ok;
     });
   },
 };

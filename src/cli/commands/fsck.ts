@@ -1,9 +1,9 @@
-import { allBranchKeys, annexedFiles, configWarnings, fsck, localKeys } from '../../annex/index.js';
+import { allBranchKeys, configWarnings, fsck, localKeys } from '../../annex/index.js';
 import type { FsckItem } from '../../annex/index.js';
 import { ExitCode } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
-import { inArgumentOrder, inputOf, withAnnex, repoPaths } from '../open.js';
+import { inputOf, selectedFiles, withAnnex } from '../open.js';
 
 export const command: Command = {
   name: 'fsck',
@@ -20,15 +20,18 @@ export const command: Command = {
   async run({ positional, options }, { out, cwd }) {
     return withAnnex(cwd, async (annex) => {
       for (const w of await configWarnings(annex)) out.warn(`ferry: ${w}`);
-      const paths = repoPaths(annex, positional, cwd);
       let items: FsckItem[];
+      let paths: string[] = [];
+      let bad = 0;
       if (options.get('all') === true) {
         const keys = new Set([...await localKeys(annex), ...await allBranchKeys(annex)]);
         items = [...keys].sort().map((key) => ({ key }));
       } else {
-        items = inArgumentOrder(await annexedFiles(annex, paths), paths).map((f) => ({ key: f.key, path: f.path }));
+        const selected = await selectedFiles(annex, positional, cwd, out);
+        paths = selected.paths;
+        bad = selected.unmatched;
+        items = selected.files.map((f) => ({ key: f.key, path: f.path }));
       }
-      let bad = 0;
       await fsck(annex, items, {
         fast: options.get('fast') === true,
         numcopies: options.get('numcopies') as number | undefined,

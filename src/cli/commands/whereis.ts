@@ -12,10 +12,10 @@ export const command: Command = {
   options: [jsonOption],
   async run({ positional }, { out, cwd }) {
     return withAnnex(cwd, async (annex) => {
-      const { paths, files } = await selectedFiles(annex, positional, cwd);
+      const { paths, files, unmatched } = await selectedFiles(annex, positional, cwd, out);
       const repos = await Repositories.load(annex);
       const where = await whereabouts(annex, repos, files.map((f) => f.key));
-      let failed = 0;
+      let failed = unmatched;
       for (const f of files) {
         const w = where.get(f.key)!;
         const file = annex.repo.displayPath(f.path);
