@@ -6,6 +6,7 @@
 // The metadata calls (mkdir, link, chmod, rename) are synchronous on purpose: each is one short syscall,
 // and sending thousands of them through libuv's thread pool cost several times the CPU (threads contending
 // for the same directories) without finishing sooner (measured: 5,000 link+chmod, docs/NOTES.md).
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { chmodSync, linkSync, mkdirSync, renameSync } from 'node:fs';
@@ -20,6 +21,7 @@ export type Placement = 'placed' | 'present';
 
 export class ObjectStore {
   private objectsDirReady = false;
+  private readonly placing = new Map<string, Promise<Placement>>();
 
   constructor(private readonly layout: AnnexLayout) {}
 
@@ -52,26 +54,36 @@ export class ObjectStore {
    * Tries the link first: an existing object answers EEXIST, so the common case costs no extra lookups.
    */
   async linkIn(key: string, src: string, batch: DurableBatch, opts: { thin?: boolean } = {}): Promise<Placement> {
-    const dest = this.prepareDir(key, batch);
-    try {
-      linkSync(src, dest);
-    } catch (err) {
-      const code = systemErrorCode(err);
-      if (code === 'EEXIST') {
-        chmodSync(dirname(dest), 0o555);
-        return 'present';
+    return this.oneAtATime(key, async () => {
+      const dest = this.prepareDir(key, batch);
+      try {
+        linkSync(src, dest);
+      } catch (err) {
+        const code = systemErrorCode(err);
+        if (code === 'EEXIST') return this.alreadyThere(dest, batch);
+        if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw fileSystemError(err, 'link', src);
+        return this.copy(key, src, batch);
       }
-      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw fileSystemError(err, 'link', src);
-      return this.copyIn(key, src, batch);
-    }
-    this.freeze(key, dest, batch, !opts.thin);
-    return 'placed';
+      this.freeze(key, dest, batch, !opts.thin);
+      return 'placed';
+    });
   }
 
   /** Puts a private copy of `src` in (reflinked where the file system can). For unlocked files and fallbacks. */
   async copyIn(key: string, src: string, batch: DurableBatch): Promise<Placement> {
-    if (await this.has(key)) return 'present';
-    const tmp = `${this.layout.tmpObjectPath(key)}.ingest`;
+    return this.oneAtATime(key, () => this.copy(key, src, batch));
+  }
+
+  /** Moves a finished temp file in as the object of `key` (the caller has verified it). */
+  async renameIn(key: string, tmp: string, batch: DurableBatch): Promise<Placement> {
+    return this.oneAtATime(key, () => this.rename(key, tmp, batch));
+  }
+
+  private async copy(key: string, src: string, batch: DurableBatch): Promise<Placement> {
+    const existing = await this.find(key);
+    if (existing) return this.alreadyThere(existing, batch);
+    // A name of its own: two files with the same content must never share a temp file.
+    const tmp = `${this.layout.tmpObjectPath(key)}.${process.pid}.${randomBytes(4).toString('hex')}.ingest`;
     await mkdir(this.layout.tmpDir, { recursive: true });
     try {
       await copyFile(src, tmp, constants.COPYFILE_FICLONE);
@@ -79,14 +91,15 @@ export class ObjectStore {
       await rm(tmp, { force: true });
       throw fileSystemError(err, 'copy', src);
     }
-    return this.renameIn(key, tmp, batch);
+    checkpoint('copied', key);
+    return this.rename(key, tmp, batch);
   }
 
-  /** Moves a finished temp file in as the object of `key` (the caller has verified it). */
-  async renameIn(key: string, tmp: string, batch: DurableBatch): Promise<Placement> {
-    if (await this.has(key)) {
+  private async rename(key: string, tmp: string, batch: DurableBatch): Promise<Placement> {
+    const existing = await this.find(key);
+    if (existing) {
       await rm(tmp, { force: true });
-      return 'present';
+      return this.alreadyThere(existing, batch);
     }
     // Durable before it takes the key's name: after a crash, a name in the store means whole content.
     await fsyncPath(tmp);
@@ -98,6 +111,29 @@ export class ObjectStore {
     }
     this.freeze(key, dest, batch);
     return 'placed';
+  }
+
+  /**
+   * An object that was already there is made durable with the batch too: the run that placed it may have
+   * been killed before its flush, and this run's log is about to vouch for it.
+   */
+  private alreadyThere(path: string, batch: DurableBatch): Placement {
+    chmodSync(dirname(path), 0o555);
+    batch.addFile(path);
+    batch.addDir(dirname(path));
+    return 'present';
+  }
+
+  /** Places of one key are serialised within this process; a second one finds the first's object. */
+  private async oneAtATime(key: string, place: () => Promise<Placement>): Promise<Placement> {
+    const before = this.placing.get(key);
+    const current = before ? before.catch(() => undefined).then(place) : place();
+    this.placing.set(key, current);
+    try {
+      return await current;
+    } finally {
+      if (this.placing.get(key) === current) this.placing.delete(key);
+    }
   }
 
   /** Whether the object's content matches its key (size, and hash for hash backends). */

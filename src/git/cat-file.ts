@@ -65,7 +65,9 @@ export class CatFile {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
-    const args = ['cat-file', '--batch-command'];
+    // Without ambiguity warnings, a full ref name resolves with one lookup instead of trying all ten
+    // of git's ref patterns (measured: ten stats per request).
+    const args = ['-c', 'core.warnAmbiguousRefs=false', 'cat-file', '--batch-command'];
     const child = spawnGit(this.ctx, args);
     child.stdout.on('data', (b: Buffer) => this.onData(b));
     child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString('utf8'); });

@@ -28,9 +28,9 @@ export class AnnexBranch {
     this.index = new AnnexIndex(git, layout, cat);
   }
 
-  /** The branch's commit, or undefined before it is created. */
-  head(): Promise<string | undefined> {
-    return resolveRef(this.git, BRANCH_REF);
+  /** The branch's commit, or undefined before it is created (asked of the long-lived cat-file: no new process). */
+  async head(): Promise<string | undefined> {
+    return (await this.cat.info(BRANCH_REF))?.sha;
   }
 
   /**
@@ -56,8 +56,7 @@ export class AnnexBranch {
   async get(path: string): Promise<string> {
     const journalled = await this.journal.read(path);
     if (journalled !== undefined) return journalled;
-    const head = await this.head();
-    return head === undefined ? '' : this.fromTree(head, path);
+    return this.fromTree(BRANCH_REF, path);
   }
 
   /**

@@ -59,6 +59,18 @@ export async function fsck(annex: Annex, items: readonly FsckItem[], opts: FsckO
   }
 }
 
+/** Whether the object matches its key; bad content is moved to .git/annex/bad/ once the log says it is gone. */
+async function checkContent(annex: Annex, key: string): Promise<boolean> {
+  if (await annex.objects.verify(key)) return true;
+  // The log must stop claiming the content before the content goes (durability order).
+  await annex.branch.change(new Map([[locationLogPath(key), presenceChange(annex.uuid, false)]]));
+  await annex.branch.commit('update');
+  const bad = join(annex.repo.layout.annexDir, 'bad');
+  await mkdir(bad, { recursive: true });
+  await annex.objects.moveOut(key, join(bad, keyFile(key)));
+  return false;
+}
+
 async function checkOne(annex: Annex, repos: Repositories, numcopies: NumCopies, item: FsckItem,
   verified: Map<string, Promise<boolean>>, fast: boolean): Promise<FsckResult> {
   const { key, path } = item;
@@ -70,18 +82,13 @@ async function checkOne(annex: Annex, repos: Repositories, numcopies: NumCopies,
   let here = object !== undefined;
   if (object && !fast) {
     notes.push('checksum...');
+    // Once per key, however many files share it: the check, and moving bad content out.
     let check = verified.get(key);
     if (!check) {
-      check = annex.objects.verify(key);
+      check = checkContent(annex, key);
       verified.set(key, check);
     }
     if (!(await check)) {
-      // The log must stop claiming the content before the content goes (durability order).
-      await annex.branch.change(new Map([[logPath, presenceChange(annex.uuid, false)]]));
-      await annex.branch.commit('update');
-      const bad = join(annex.repo.layout.annexDir, 'bad');
-      await mkdir(bad, { recursive: true });
-      await annex.objects.moveOut(key, join(bad, keyFile(key)));
       problems.push(`${name}: Bad file content; moved to .git/annex/bad/${keyFile(key)}`);
       here = false;
     }

@@ -15,9 +15,10 @@ import { runGit, updateIndex, writeBlobs } from '../../git/index.js';
 import type { IndexEntry } from '../../git/index.js';
 import { DurableBatch, FerryError, checkpoint, debug, errorMessage, fileSystemError, mapPool, systemErrorCode } from '../../util/index.js';
 import type { Annex } from '../annex.js';
-import { presenceChange, locationLogPath } from '../branch/index.js';
+import { locationLogPath, presenceChange, presentIn } from '../branch/index.js';
 import { DEFAULT_BACKEND, FileChangedError, formatKey, keyForFile } from '../keys/index.js';
 import { assertCanLock, withAnnexLock } from '../locking.js';
+import type { Placement } from '../objects.js';
 import { findCandidates } from './candidates.js';
 import type { Candidate, CandidateOptions } from './candidates.js';
 import { InodeCache } from './inode-cache.js';
@@ -47,6 +48,8 @@ interface Ingested {
   readonly c: Candidate;
   readonly key: string;
   readonly stat: Stats;
+  /** placed: by this run; present: it was already in the store; absent: an annex link whose content is elsewhere. */
+  readonly placement: Placement | 'absent';
   /** The object is a new hard link to the user's file (locked, or annex.thin): it shares its changes. */
   readonly linked: boolean;
 }
@@ -64,7 +67,8 @@ export async function addFiles(annex: Annex, opts: AddOptions): Promise<AddResul
   const toAnnex = candidates.filter((c) => c.dest.to !== 'git');
   const toGit = candidates.filter((c) => c.dest.to === 'git');
   const inodes = new InodeCache(annex.repo.layout.ferryDir);
-  for (const batch of batches(toAnnex)) await addBatch(annex, batch, opts, inodes, report);
+  const placed = new Set<string>();
+  for (const batch of batches(toAnnex)) await addBatch(annex, batch, opts, { inodes, placed }, report);
   if (toGit.length > 0) {
     // Plain git add of the small files; git runs ferry's clean filter, which leaves them in git.
     await runGit(annex.repo.git, ['update-index', '--add', '-z', '--stdin'], { input: toGit.map((c) => c.path).join('\0') + '\0' });
@@ -88,7 +92,13 @@ function* batches(items: readonly Candidate[]): Generator<Candidate[]> {
   if (batch.length > 0) yield batch;
 }
 
-async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOptions, inodes: InodeCache, report: (r: AddResult) => void): Promise<void> {
+interface RunState {
+  readonly inodes: InodeCache;
+  /** Keys this run put in the store (vouched for by this run's own hashing). */
+  readonly placed: Set<string>;
+}
+
+async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOptions, run: RunState, report: (r: AddResult) => void): Promise<void> {
   const repo = annex.repo;
   const layout = repo.layout;
   const jobs = opts.jobs ?? 8;
@@ -121,13 +131,17 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
     failed(i.c, new FileChangedError(i.c.path, 'changed'));
     return undefined;
   })).filter((x): x is Ingested => x !== undefined);
+  for (const i of good) if (i.placement === 'placed') run.placed.add(i.key);
+  const lost = await checkUnvouched(annex, good.filter((i) => i.placement === 'present' && !run.placed.has(i.key)), durable);
   phase('ingested');
   await durable.flush(layout.objectsDir);
   phase('durable');
 
   // 3. The git-annex branch records the (now durable) objects, in one commit.
   const changes = new Map<string, (old: string) => string>();
-  for (const i of good) changes.set(locationLogPath(i.key), presenceChange(annex.uuid, true));
+  for (const i of good) {
+    if (i.placement !== 'absent' && !lost.has(i.key)) changes.set(locationLogPath(i.key), presenceChange(annex.uuid, true));
+  }
   await annex.branch.commit('update', changes);
   phase('branch committed');
 
@@ -140,7 +154,10 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
           return { i, blob: formatPointer(i.key), mode: i.stat.mode & 0o111 ? '100755' : '100644' };
         }
         const target = symlinkTarget(i.c.path, i.key);
-        if (i.c.dest.to === 'annex') replaceWithSymlink(repo.absPath(i.c.path), target, join(layout.otherTmpDir, `ferry-link-${process.pid}-${n}`));
+        if (i.c.dest.to === 'annex') {
+          replaceWithSymlink(repo.absPath(i.c.path), target, join(layout.otherTmpDir, `ferry-link-${process.pid}-${n}`));
+          checkpoint('link', i.c.path);
+        }
         return { i, blob: target, mode: '120000' };
       } catch (err) {
         failed(i.c, err);
@@ -155,7 +172,7 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
   await withAnnexLock(layout, layout.gitQueueLock, 'exclusive', () => updateIndex(repo.git, indexEntries));
   checkpoint('stage', String(indexEntries.length));
   phase('staged');
-  await inodes.record(staged.filter((e) => e.mode !== '120000').map((e) => ({ path: e.i.c.path, stat: e.i.stat, key: e.i.key })));
+  await run.inodes.record(staged.filter((e) => e.mode !== '120000').map((e) => ({ path: e.i.c.path, stat: e.i.stat, key: e.i.key })));
   for (const e of staged) report({ path: e.i.c.path, key: e.i.key, to: 'annex', ok: true });
 }
 
@@ -163,21 +180,52 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
 async function ingest(annex: Annex, c: Candidate, backendOption: string | undefined, durable: DurableBatch): Promise<Ingested> {
   const abs = annex.repo.absPath(c.path);
   if (c.dest.to === 'annex-link') {
-    return { c, key: c.dest.key, stat: c.stat, linked: false };
+    const placement = (await annex.objects.has(c.dest.key)) ? 'present' : 'absent';
+    return { c, key: c.dest.key, stat: c.stat, placement, linked: false };
   }
   const backend = backendOption ?? c.backend ?? annex.repo.config.get('annex.backend') ?? DEFAULT_BACKEND;
   const maxExt = annex.repo.config.int('annex.maxextensionlength');
   const hashed = await keyForFile(abs, c.path, backend, maxExt === undefined ? undefined : { maxExtensionLength: maxExt });
   const key = formatKey(hashed.key);
   checkpoint('hashed', c.path);
-  // Unlocked content is copied, so editing the file cannot change the object; with annex.thin it is a
-  // second name of the same inode instead, as git-annex does (half the disk, at that risk).
   const unlocked = c.dest.to === 'annex' && c.dest.unlocked;
   const thin = unlocked && annex.repo.config.bool('annex.thin', false);
-  const placement = unlocked && !thin
-    ? await annex.objects.copyIn(key, abs, durable)
-    : await annex.objects.linkIn(key, abs, durable, { thin });
-  return { c, key, stat: hashed.stat, linked: placement === 'placed' && (!unlocked || thin) };
+  const placement = await place(annex, c, key, durable);
+  return { c, key, stat: hashed.stat, placement, linked: placement === 'placed' && (!unlocked || thin) };
+}
+
+/**
+ * Puts the file's content in the store. Unlocked content is copied, so editing the file cannot change the
+ * object; with annex.thin it is a second name of the same inode instead, as git-annex does (half the
+ * disk, at that risk); locked content is linked.
+ */
+function place(annex: Annex, c: Candidate, key: string, durable: DurableBatch): Promise<Placement> {
+  const abs = annex.repo.absPath(c.path);
+  const unlocked = c.dest.to === 'annex' && c.dest.unlocked;
+  const thin = unlocked && annex.repo.config.bool('annex.thin', false);
+  return unlocked && !thin ? annex.objects.copyIn(key, abs, durable) : annex.objects.linkIn(key, abs, durable, { thin });
+}
+
+/**
+ * An object that was already in the store but that no location log vouches for (left by a killed run, or
+ * put there by someone else) is checked against its key before this run's log vouches for it; a bad one is
+ * replaced from the file just hashed. Returns the keys left without content (bad, and nothing to replace
+ * them from: an annex link's content lives only in the object).
+ */
+async function checkUnvouched(annex: Annex, items: readonly Ingested[], durable: DurableBatch): Promise<Set<string>> {
+  const lost = new Set<string>();
+  if (items.length === 0) return lost;
+  const keys = [...new Set(items.map((i) => i.key))];
+  const logs = await annex.branch.getMany(keys.map(locationLogPath));
+  const unvouched = keys.filter((k) => !presentIn(logs.get(locationLogPath(k)) ?? '').includes(annex.uuid));
+  await mapPool(unvouched, 4, async (key) => {
+    if (await annex.objects.verify(key)) return;
+    await annex.objects.remove(key);
+    const from = items.find((i) => i.key === key && i.c.dest.to === 'annex');
+    if (from) await place(annex, from.c, key, durable);
+    else lost.add(key);
+  });
+  return lost;
 }
 
 /** Same bytes as when hashed: same inode, size and modification time (link and chmod change only ctime). */
