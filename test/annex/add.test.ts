@@ -180,3 +180,20 @@ test('with annex.thin an unlocked file and its object are one inode, and the fil
   await git(dir, ['commit', '-q', '-m', 'add']);
   await gitAnnex(dir, ['fsck', '--quiet']);
 });
+
+test('add respects .gitignore unless --force, and recurses into directories', async (t) => {
+  const dir = await makeRepo(t, { files: { '.gitignore': 'build/\n*.tmp\n', 'src/deep/a.txt': 'a\n', 'build/out.bin': 'out\n', 'x.tmp': 'tmp\n' } });
+  const added = jsonLines((await ferry(dir, ['add', '--json', 'src', 'build', 'x.tmp'])).stdout).map((r) => r.file);
+  assert.deepEqual(added, ['src/deep/a.txt']);
+  const forced = jsonLines((await ferry(dir, ['add', '--json', '--force', 'build'])).stdout).map((r) => r.file);
+  assert.deepEqual(forced, ['build/out.bin']);
+  assert.equal((await git(dir, ['ls-files', 'x.tmp'])).stdout, '');
+});
+
+test('fsck reports a setup that mixes ferry and git-annex', async (t) => {
+  const dir = await makeRepo(t, { init: 'git-annex', files: { 'a.txt': 'a\n' } });
+  assert.doesNotMatch((await ferry(dir, ['fsck'])).stderr, /mixed setup/);
+  await git(dir, ['config', 'filter.annex.process', 'ferry filter-process']);
+  const mixed = await ferry(dir, ['fsck']);
+  assert.match(mixed.stderr, /mixed setup: git's annex filter runs ferry but the hooks run git-annex/);
+});
