@@ -68,7 +68,21 @@ export async function addFiles(annex: Annex, opts: AddOptions): Promise<AddResul
   const toGit = candidates.filter((c) => c.dest.to === 'git');
   const inodes = new InodeCache(annex.repo.layout.ferryDir);
   const placed = new Set<string>();
-  for (const batch of batches(toAnnex)) await addBatch(annex, batch, opts, { inodes, placed }, report);
+  // Batches overlap by one: while one batch's git work runs (its branch commit and staging, mostly waiting
+  // on git processes), the next batch is hashed and placed. Each batch keeps its own order.
+  let finishing: Promise<void> | undefined;
+  try {
+    for (const batch of batches(toAnnex)) {
+      const prepared = await prepareBatch(annex, batch, opts, { inodes, placed }, report);
+      await finishing;
+      finishing = finishBatch(annex, prepared, { inodes, placed }, report);
+      finishing.catch(() => undefined); // awaited in turn; this only keeps it from counting as unhandled meanwhile
+    }
+  } catch (err) {
+    await finishing?.catch(() => undefined); // let the batch in flight finish before reporting
+    throw err;
+  }
+  await finishing;
   if (toGit.length > 0) {
     // Plain git add of the small files; git runs ferry's clean filter, which leaves them in git.
     await runGit(annex.repo.git, ['update-index', '--add', '-z', '--stdin'], { input: toGit.map((c) => c.path).join('\0') + '\0' });
@@ -98,13 +112,24 @@ interface RunState {
   readonly placed: Set<string>;
 }
 
-async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOptions, run: RunState, report: (r: AddResult) => void): Promise<void> {
+/** A batch whose content is in the object store and durable, ready to be recorded and staged. */
+interface PreparedBatch {
+  readonly good: readonly Ingested[];
+  /** Keys found bad with nothing to replace them from (see checkUnvouched). */
+  readonly lost: ReadonlySet<string>;
+  readonly phase: (name: string) => void;
+}
+
+function failure(report: (r: AddResult) => void): (c: Candidate, err: unknown) => void {
+  return (c, err) => report({ path: c.path, to: 'annex', ok: false, error: errorMessage(err) });
+}
+
+/** Steps 1 and 2: content into the store, checked unchanged, durable. */
+async function prepareBatch(annex: Annex, batch: readonly Candidate[], opts: AddOptions, run: RunState, report: (r: AddResult) => void): Promise<PreparedBatch> {
   const repo = annex.repo;
-  const layout = repo.layout;
   const jobs = opts.jobs ?? 8;
   const durable = new DurableBatch();
-  const failed = (c: Candidate, err: unknown) => report({ path: c.path, to: 'annex', ok: false, error: errorMessage(err) });
-
+  const failed = failure(report);
   const started = Date.now();
   const phase = (name: string) => debug(`add: batch of ${batch.length}: ${name} at ${Date.now() - started} ms`);
   // 1. Hash and place in the object store.
@@ -134,9 +159,17 @@ async function addBatch(annex: Annex, batch: readonly Candidate[], opts: AddOpti
   for (const i of good) if (i.placement === 'placed') run.placed.add(i.key);
   const lost = await checkUnvouched(annex, good.filter((i) => i.placement === 'present' && !run.placed.has(i.key)), durable);
   phase('ingested');
-  await durable.flush(layout.objectsDir);
+  await durable.flush(repo.layout.objectsDir);
   phase('durable');
+  return { good, lost, phase };
+}
 
+/** Steps 3 and 4: the branch records the batch, then the work tree and the index get it. */
+async function finishBatch(annex: Annex, batch: PreparedBatch, run: RunState, report: (r: AddResult) => void): Promise<void> {
+  const { good, lost, phase } = batch;
+  const repo = annex.repo;
+  const layout = repo.layout;
+  const failed = failure(report);
   // 3. The git-annex branch records the (now durable) objects, in one commit.
   const changes = new Map<string, (old: string) => string>();
   for (const i of good) {
