@@ -45,3 +45,10 @@ export class UnsafeWithoutLocksError extends FerryError {
     });
   }
 }
+
+/** The content of a key is not in this repository's object store. */
+export class ContentMissingError extends FerryError {
+  constructor(key: string) {
+    super(`the content of ${key} is not in this repository`, { data: { key } });
+  }
+}

@@ -100,9 +100,13 @@ async function addFilterAttribute(repo: AnnexRepo): Promise<void> {
   await writeFileAtomic(file, `${current}\n* filter=annex\n`);
 }
 
-/** Writes ferry's hooks where no hook exists yet; an existing hook (the user's or git-annex's) is left alone. */
+/**
+ * Writes ferry's hooks where no hook exists yet; an existing hook (the user's or git-annex's) is left alone.
+ * A core.hooksPath directory is the user's (often shared by many repositories) and is not written to.
+ */
 async function installHooks(repo: AnnexRepo): Promise<void> {
-  const dir = repo.git.env?.FERRY_USER_HOOKS ?? join(repo.gitDir, 'hooks');
+  if (repo.config.get('core.hooksPath')) return;
+  const dir = join(repo.gitDir, 'hooks');
   await mkdir(dir, { recursive: true });
   for (const [name, command] of Object.entries(FERRY_HOOKS)) {
     const file = join(dir, name);

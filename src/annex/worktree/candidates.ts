@@ -7,6 +7,7 @@ import { gitLinesZ, runGit } from '../../git/index.js';
 import { isNotFound, mapPool, fileSystemError } from '../../util/index.js';
 import type { Annex } from '../annex.js';
 import { AddPolicy } from './add-policy.js';
+import { literalPathspecs } from './annexed-files.js';
 import { keyOfSymlinkTarget, parsePointer } from './pointer.js';
 
 export type Destination =
@@ -31,7 +32,7 @@ export interface CandidateOptions {
 /** Files under `pathspecs` that are new or modified, with where each goes. */
 export async function findCandidates(annex: Annex, pathspecs: readonly string[], opts: CandidateOptions): Promise<Candidate[]> {
   const repo = annex.repo;
-  const specs = pathspecs.length > 0 ? pathspecs.map(literalPathspec) : ['.'];
+  const specs = literalPathspecs(pathspecs);
   const untrackedArgs = ['ls-files', '-z', '--others'];
   if (!opts.includeIgnored) untrackedArgs.push('--exclude-standard');
   const [untracked, modified] = await Promise.all([
@@ -80,10 +81,6 @@ export async function findCandidates(annex: Annex, pathspecs: readonly string[],
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-function literalPathspec(p: string): string {
-  return p === '' || p === '.' ? '.' : `:(literal)${p}`;
-}
-
 interface PathAttributes {
   largefiles?: string;
   backend?: string;
@@ -110,7 +107,7 @@ async function checkAttributes(annex: Annex, paths: readonly string[]): Promise<
 /** How each path is annexed in the index now: 'locked' (annex symlink), 'unlocked' (pointer), or absent. */
 async function indexEntries(annex: Annex, paths: readonly string[]): Promise<Map<string, 'locked' | 'unlocked' | 'git'>> {
   if (paths.length === 0) return new Map();
-  const records = await gitLinesZ(annex.repo.git, ['ls-files', '-z', '-s', '--', ...paths.map(literalPathspec)]);
+  const records = await gitLinesZ(annex.repo.git, ['ls-files', '-z', '-s', '--', ...literalPathspecs(paths)]);
   const out = new Map<string, 'locked' | 'unlocked' | 'git'>();
   const pending: Promise<void>[] = [];
   for (const record of records) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { runGit } from '../../git/index.js';
 import { fileSystemError, mapPool } from '../../util/index.js';
 import type { Annex } from '../annex.js';
+import { ContentMissingError } from '../errors.js';
 import { withAnnexLock } from '../locking.js';
 import { InodeCache } from './inode-cache.js';
 import { MAX_POINTER_SIZE, parsePointer } from './pointer.js';
@@ -17,7 +18,7 @@ import { SmudgeLog } from './smudge-log.js';
 export async function writeContent(annex: Annex, key: string, abs: string, mode: number, tmpName: string): Promise<void> {
   const layout = annex.repo.layout;
   const object = await annex.objects.find(key);
-  if (!object) throw fileSystemError(Object.assign(new Error('object missing'), { code: 'ENOENT' }), 'read the content of', key);
+  if (!object) throw new ContentMissingError(key);
   await withAnnexLock(layout, layout.otherTmpLock, 'shared', async () => {
     await mkdir(layout.otherTmpDir, { recursive: true });
     const tmp = join(layout.otherTmpDir, tmpName);
