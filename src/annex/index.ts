@@ -15,7 +15,7 @@ export type { AddOptions, AddResult } from './worktree/add.js';
 export { runFilterProcess } from './worktree/filter-process.js';
 export { Filter } from './worktree/clean.js';
 export type { CleanResult } from './worktree/clean.js';
-export { populateSmudged, refreshIndex, writeContent, isPointerFileFor } from './worktree/populate.js';
+export { populateSmudged, fillPointerFiles, emptyUnlockedFiles, refreshIndex, writeContent, isPointerFileFor } from './worktree/populate.js';
 export { annexedFiles, literalPathspecs, unmatchedPaths } from './worktree/annexed-files.js';
 export type { AnnexedFile } from './worktree/annexed-files.js';
 export { formatPointer, parsePointer, symlinkTarget, keyOfSymlinkTarget } from './worktree/pointer.js';
@@ -37,3 +37,29 @@ export { repoInfo, localKeys, allBranchKeys } from './queries/info.js';
 export { configWarnings } from './queries/config-check.js';
 export type { RepoInfo } from './queries/info.js';
 export { NumCopies } from './queries/numcopies.js';
+export { lockContent, removeContentLockFile, contentLocksWork } from './content-lock.js';
+export type { ContentLockMode } from './content-lock.js';
+export { receiveToTmp, VerificationError } from './receive.js';
+export type { Sink, Source } from './receive.js';
+export { findUnused, saveUnusedList, loadUnusedList } from './queries/unused.js';
+export { Policy } from './policy/policy.js';
+export type { AskOptions } from './policy/policy.js';
+export type { PolicySettings, PolicyProbes } from './policy/policy-facts.js';
+export type { PolicyItem, MatchContext } from './policy/preferred-content.js';
+export { policyItem, policyItems, readUnusedLog } from './policy/probes.js';
+export { checkPreferredContentExpression, compileExpression, repositoryMatcher, PRESENT } from './policy/compile.js';
+export { parsePreferredTerm } from './policy/terms.js';
+export type { Term } from './policy/terms.js';
+export { parseLenient } from './policy/lenient-expression.js';
+export { evaluateAsync, renderExpression, tokenize } from './policy/expression.js';
+export { STANDARD_GROUPS, standardExpression, isStandardGroup } from './policy/standard-groups.js';
+export type { StandardGroup } from './policy/standard-groups.js';
+export {
+  setContentExpression, setGroupWantedExpression, changeGroup, setTrust, setKeyDead, describeRepository, parseCount,
+  setCopiesSetting, contentExpression, groupWantedExpression, repositoryGroups, copiesSetting,
+} from './policy/settings.js';
+export type { ContentSetting, CopiesSetting } from './policy/settings.js';
+export * from './policy/policy-logs.js';
+export * from './policy/errors.js';
+export { loggedCopies } from './queries/numcopies.js';
+export type { CopiesOverrides } from './queries/numcopies.js';

@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { chmodSync, linkSync, mkdirSync, renameSync } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { chmodSync, linkSync, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { chmod, copyFile, lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DurableBatch } from '../util/index.js';
 import { checkpoint, fileSystemError, fsyncPath, isNotFound, systemErrorCode } from '../util/index.js';
@@ -31,16 +31,16 @@ export class ObjectStore {
   }
 
   /** Where the object of `key` is, or undefined when this repository does not have it. */
-  async find(key: string): Promise<string | undefined> {
+  find(key: string): Promise<string | undefined> {
+    // statSync like the other metadata calls: a copy of 10,000 keys asks this several times per key.
     for (const p of [this.layout.objectPath(key), this.layout.alternateObjectPath(key)]) {
       try {
-        const st = await stat(p);
-        if (st.isFile()) return p;
+        if (statSync(p, { throwIfNoEntry: false })?.isFile()) return Promise.resolve(p);
       } catch (err) {
-        if (!isNotFound(err) && systemErrorCode(err) !== 'ENOTDIR') throw fileSystemError(err, 'look at', p);
+        if (systemErrorCode(err) !== 'ENOTDIR') return Promise.reject(fileSystemError(err, 'look at', p));
       }
     }
-    return undefined;
+    return Promise.resolve(undefined);
   }
 
   async has(key: string): Promise<boolean> {
@@ -75,9 +75,27 @@ export class ObjectStore {
     return this.oneAtATime(key, () => this.copy(key, src, batch));
   }
 
-  /** Moves a finished temp file in as the object of `key` (the caller has verified it). */
-  async renameIn(key: string, tmp: string, batch: DurableBatch): Promise<Placement> {
-    return this.oneAtATime(key, () => this.rename(key, tmp, batch));
+  /**
+   * Moves a finished temp file in as the object of `key` (the caller has verified it). The temp file is
+   * fsynced first unless the caller already made it durable (`tmpDurable`, after a batch flush).
+   */
+  async renameIn(key: string, tmp: string, batch: DurableBatch, opts: { tmpDurable?: boolean } = {}): Promise<Placement> {
+    return this.oneAtATime(key, () => this.rename(key, tmp, batch, opts.tmpDurable === true));
+  }
+
+  /**
+   * Unlinks the object of a drop, leaving its key directory and KEY.lck to removeContentLockFile (the
+   * caller holds that lock, as git-annex does while it drops).
+   */
+  dropObject(key: string): void {
+    for (const p of [this.layout.objectPath(key), this.layout.alternateObjectPath(key)]) {
+      try {
+        chmodSync(dirname(p), 0o755);
+        unlinkSync(p);
+      } catch (err) {
+        if (!isNotFound(err)) throw fileSystemError(err, 'remove', p);
+      }
+    }
   }
 
   private async copy(key: string, src: string, batch: DurableBatch): Promise<Placement> {
@@ -93,17 +111,17 @@ export class ObjectStore {
       throw fileSystemError(err, 'copy', src);
     }
     checkpoint('copied', key);
-    return this.rename(key, tmp, batch);
+    return this.rename(key, tmp, batch, false);
   }
 
-  private async rename(key: string, tmp: string, batch: DurableBatch): Promise<Placement> {
+  private async rename(key: string, tmp: string, batch: DurableBatch, tmpDurable: boolean): Promise<Placement> {
     const existing = await this.find(key);
     if (existing) {
       await rm(tmp, { force: true });
       return this.alreadyThere(existing, batch);
     }
     // Durable before it takes the key's name: after a crash, a name in the store means whole content.
-    await fsyncPath(tmp);
+    if (!tmpDurable) await fsyncPath(tmp);
     const dest = this.prepareDir(key, batch);
     try {
       renameSync(tmp, dest);

@@ -123,6 +123,8 @@ function ferryGitConfigArgs(): string[] {
     '-c', `filter.annex.process=${ferryCommandLine('filter-process')}`,
     '-c', `filter.annex.smudge=${ferryCommandLine('smudge')} -- %f`,
     '-c', `filter.annex.clean=${ferryCommandLine('smudge', '--clean')} -- %f`,
+    // Should the filter die (killed with ferry), git must fail rather than commit or stage a file's content itself.
+    '-c', 'filter.annex.required=true',
     '-c', `core.hooksPath=${ferryHooksDir}`,
   ];
 }

@@ -15,10 +15,12 @@ type FileTerm = (f: FileInfo) => boolean;
 function parseFileTerm(word: string): FileTerm | string {
   if (word === 'anything') return () => true;
   if (word === 'nothing') return () => false;
+  // `unused` is a term here too in git-annex, and never matches a file in the work tree.
+  if (word === 'unused') return () => false;
+  // As git-annex reads it, a word without `=` is a term with an empty value ("include" is "include=").
   const eq = word.indexOf('=');
-  if (eq < 0) return 'unknown term';
-  const name = word.slice(0, eq);
-  const value = word.slice(eq + 1);
+  const name = eq < 0 ? word : word.slice(0, eq);
+  const value = eq < 0 ? '' : word.slice(eq + 1);
   switch (name) {
     case 'include':
     case 'exclude': {
@@ -35,7 +37,7 @@ function parseFileTerm(word: string): FileTerm | string {
     case 'mimeencoding':
       return `${name} is not supported by ferry (it needs libmagic)`;
     default:
-      return `unknown term ${name}=`;
+      return eq < 0 ? 'unknown term' : `unknown term ${name}=`;
   }
 }
 

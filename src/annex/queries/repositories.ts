@@ -1,7 +1,10 @@
 // Every repository the git-annex branch knows, with its description, trust level and, where this
-// repository has a git remote (or special remote) for it, that remote's name: what whereis and info show.
+// repository has a git remote (or special remote) for it, that remote's name: what whereis and info show;
+// and resolve(), which finds a repository by the name a user gives it, as git-annex's nameToUUID does.
 import type { Annex } from '../annex.js';
+import type { GitConfig } from '../config.js';
 import { currentUuidValues, parseRemoteConfig, parseUuidLog } from '../branch/index.js';
+import { AmbiguousRepositoryError, RemoteWithoutUuidError, UnknownRepositoryError } from '../policy/errors.js';
 
 export type TrustLevel = 'trusted' | 'semitrusted' | 'untrusted' | 'dead';
 
@@ -22,25 +25,48 @@ export interface Repository {
 export const WEB_UUID = '00000000-0000-0000-0000-000000000001';
 export const BITTORRENT_UUID = '00000000-0000-0000-0000-000000000002';
 
-const TRUST: Readonly<Record<string, TrustLevel>> = { '1': 'trusted', '0': 'untrusted', '?': 'semitrusted', X: 'dead' };
+// trust.log values (§3.2). An empty value is trusted (the log once listed only trusted repositories) and
+// any other single character semitrusted, as git-annex's trustLevelParser reads them.
+const TRUST: Readonly<Record<string, TrustLevel>> = { '': 'trusted', '1': 'trusted', '0': 'untrusted', '?': 'semitrusted', X: 'dead' };
+
+/** The names of this repository's remotes and their annex-uuid (undefined: git-annex has not seen it yet). */
+interface RemoteName {
+  readonly name: string;
+  readonly uuid: string | undefined;
+}
 
 export class Repositories {
-  private constructor(private readonly byUuid: ReadonlyMap<string, Repository>, readonly here: string) {}
+  private constructor(
+    private readonly byUuid: ReadonlyMap<string, Repository>,
+    readonly here: string,
+    /** uuid.log's descriptions, plus this repository (described or not), as git-annex's uuidDescMap. */
+    private readonly described: ReadonlyMap<string, string>,
+    private readonly remotes: readonly RemoteName[],
+    private readonly configs: ReadonlyMap<string, ReadonlyMap<string, string>>,
+    private readonly gitConfig: GitConfig,
+  ) {}
 
   static async load(annex: Annex): Promise<Repositories> {
     const logs = await annex.branch.getMany(['uuid.log', 'trust.log', 'remote.log']);
     const descriptions = currentUuidValues(parseUuidLog(logs.get('uuid.log') ?? ''));
-    const trust = currentUuidValues(parseUuidLog(logs.get('trust.log') ?? '', (v) => v.length === 1));
+    const trust = currentUuidValues(parseUuidLog(logs.get('trust.log') ?? '', isTrustLogValue));
     const special = currentUuidValues(parseUuidLog(logs.get('remote.log') ?? ''));
     const remoteNames = new Map<string, string>();
+    const configs = new Map<string, ReadonlyMap<string, string>>();
     for (const [uuid, e] of special) {
-      const name = parseRemoteConfig(e.value).get('name');
+      const remoteConfig = parseRemoteConfig(e.value);
+      configs.set(uuid, remoteConfig);
+      const name = remoteConfig.get('name');
       if (name) remoteNames.set(uuid, name);
     }
     const config = annex.repo.config;
+    const remotes = new Map<string, string | undefined>();
     for (const key of config.keysWithPrefix('remote.')) {
-      const m = /^remote\.(.+)\.annex-uuid$/.exec(key);
-      if (m) remoteNames.set(config.get(key)!, m[1]!);
+      const m = /^remote\.(.+)\.(url|annex-uuid)$/.exec(key);
+      if (!m) continue;
+      const uuid = config.get(`remote.${m[1]!}.annex-uuid`);
+      remotes.set(m[1]!, uuid);
+      if (uuid !== undefined) remoteNames.set(uuid, m[1]!);
     }
     const uuids = new Set([WEB_UUID, BITTORRENT_UUID, annex.uuid, ...descriptions.keys(), ...trust.keys(), ...special.keys()]);
     const byUuid = new Map<string, Repository>();
@@ -58,7 +84,51 @@ export class Repositories {
         label: uuid === annex.uuid ? description : labelOf(description, remote),
       });
     }
-    return new Repositories(byUuid, annex.uuid);
+    const described = new Map([...descriptions].map(([u, e]) => [u, e.value]));
+    if (!described.has(annex.uuid)) described.set(annex.uuid, '');
+    // git-annex's remote list has the web and bittorrent special remotes besides the configured ones.
+    const remoteList = [...[...remotes].map(([name, uuid]) => ({ name, uuid })), { name: 'web', uuid: WEB_UUID }, { name: 'bittorrent', uuid: BITTORRENT_UUID }];
+    return new Repositories(byUuid, annex.uuid, described, remoteList, configs, config);
+  }
+
+  /**
+   * The uuid of the repository a user names, as git-annex 10.20230126's nameToUUID finds it: `here` or
+   * `.`; a remote (git remote, or web/bittorrent) by name or uuid; a unique description in uuid.log
+   * (this repository's counts as "" until it is described); a uuid uuid.log knows. ferry also finds a
+   * special remote that is not enabled here by its remote.log `name=` (git-annex finds those only by
+   * description, which initremote sets to the name). Throws UnknownRepositoryError,
+   * AmbiguousRepositoryError (several repositories with that description) or RemoteWithoutUuidError (a
+   * git remote whose uuid is not known yet).
+   */
+  resolve(name: string): string {
+    if (name === 'here' || name === '.') return this.here;
+    const remote = name === '' ? undefined : this.remotes.find((r) => r.name === name || r.uuid === name);
+    if (remote !== undefined) {
+      if (remote.uuid === undefined) throw new RemoteWithoutUuidError(remote.name);
+      return remote.uuid;
+    }
+    const byDescription = [...this.described].filter(([, d]) => d === name).map(([u]) => u);
+    if (byDescription.length > 1) throw new AmbiguousRepositoryError(name, byDescription);
+    if (byDescription.length === 1) return byDescription[0]!;
+    if (this.described.has(name)) return name;
+    const special = [...this.configs].filter(([, c]) => c.get('name') === name).map(([u]) => u);
+    if (special.length > 1) throw new AmbiguousRepositoryError(name, special);
+    if (special.length === 1) return special[0]!;
+    throw new UnknownRepositoryError(name);
+  }
+
+  /**
+   * The trust level `remote.NAME.annex-trustlevel` forces on a repository this one has as a remote,
+   * whatever trust.log says (git-annex warns when a trust command is overridden by it).
+   */
+  trustOverride(uuid: string): TrustLevel | undefined {
+    const remote = this.byUuid.get(uuid)?.remote;
+    return remote === undefined ? undefined : parseTrust(this.gitConfig.get(`remote.${remote}.annex-trustlevel`));
+  }
+
+  /** A special remote's remote.log configuration (`type=`, `name=`, `preferreddir=`, ...), if it has one. */
+  remoteConfig(uuid: string): ReadonlyMap<string, string> | undefined {
+    return this.configs.get(uuid);
   }
 
   get(uuid: string): Repository {
@@ -74,6 +144,11 @@ export class Repositories {
     const r = this.get(uuid);
     return `${uuid} -- ${r.label}${r.here ? ' [here]' : ''}`;
   }
+}
+
+/** git-annex's trust.log parser takes one byte or none; other lines are kept verbatim, never read. */
+export function isTrustLogValue(value: string): boolean {
+  return value.length === 0 || (value.length === 1 && value.charCodeAt(0) < 0x80);
 }
 
 function labelOf(description: string, remote: string | undefined): string {

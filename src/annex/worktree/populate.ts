@@ -5,12 +5,13 @@ import { constants } from 'node:fs';
 import { copyFile, link, lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runGit } from '../../git/index.js';
-import { fileSystemError, mapPool } from '../../util/index.js';
+import { fileSystemError, mapPool, writeFileAtomic } from '../../util/index.js';
 import type { Annex } from '../annex.js';
 import { ContentMissingError } from '../errors.js';
+import { parseKey, verifyKey } from '../keys/index.js';
 import { withAnnexLock } from '../locking.js';
 import { InodeCache } from './inode-cache.js';
-import { MAX_POINTER_SIZE, parsePointer } from './pointer.js';
+import { formatPointer, MAX_POINTER_SIZE, parsePointer } from './pointer.js';
 import { SmudgeLog } from './smudge-log.js';
 
 
@@ -63,8 +64,17 @@ export async function isPointerFileFor(abs: string, key: string): Promise<boolea
  */
 export async function populateSmudged(annex: Annex): Promise<string[]> {
   const noted = await new SmudgeLog(annex.repo.layout.ferryDir).take();
+  return fillPointerFiles(annex, [...noted].map(([path, key]) => ({ path, key })));
+}
+
+/**
+ * Puts the content of each key into its file where the file is still exactly the pointer and the content
+ * is here (a file the user changed meanwhile is left alone), records the inode cache and re-stages those
+ * paths. Returns the paths filled.
+ */
+export async function fillPointerFiles(annex: Annex, files: readonly { path: string; key: string }[]): Promise<string[]> {
   const inodes = new InodeCache(annex.repo.layout.ferryDir);
-  const done = (await mapPool([...noted], 8, async ([path, key], n) => {
+  const done = (await mapPool(files, 8, async ({ path, key }, n) => {
     const abs = annex.repo.absPath(path);
     if (!(await annex.objects.has(key)) || !(await isPointerFileFor(abs, key))) return undefined;
     const st = await lstat(abs);
@@ -86,4 +96,26 @@ export async function refreshIndex(annex: Annex, paths: readonly string[]): Prom
   const layout = annex.repo.layout;
   await withAnnexLock(layout, layout.gitQueueLock, 'exclusive', () =>
     runGit(annex.repo.git, ['update-index', '-z', '--stdin'], { input: paths.join('\0') + '\0' }));
+}
+
+/**
+ * After a drop: unlocked files that still hold exactly the dropped content go back to being pointer files
+ * (as git-annex's drop leaves them); a file changed since is left alone. Returns the paths changed.
+ */
+export async function emptyUnlockedFiles(annex: Annex, files: readonly { path: string; key: string }[]): Promise<string[]> {
+  const inodes = new InodeCache(annex.repo.layout.ferryDir);
+  const layout = annex.repo.layout;
+  const done = (await mapPool(files, 8, async ({ path, key }) => {
+    const abs = annex.repo.absPath(path);
+    const st = await lstat(abs).catch(() => undefined);
+    if (!st?.isFile() || await isPointerFileFor(abs, key)) return undefined;
+    const parsed = parseKey(key);
+    const unchanged = (await inodes.lookup(path, st)) === key || (parsed !== undefined && await verifyKey(parsed, abs));
+    if (!unchanged) return undefined;
+    await mkdir(layout.otherTmpDir, { recursive: true });
+    await writeFileAtomic(abs, formatPointer(key), { tmpDir: layout.otherTmpDir, mode: st.mode & 0o777 });
+    return path;
+  })).filter((p): p is string => p !== undefined);
+  await refreshIndex(annex, done);
+  return done;
 }
