@@ -3,7 +3,7 @@ export { FerryError, UsageError, FileSystemError, ExitCode, fileSystemError, sys
 export type { FerryErrorOptions } from './errors.js';
 export { setLogSink, warn, debug } from './log.js';
 export type { LogLevel, LogSink } from './log.js';
-export { lockExclusive, lockShared, withLock, lockHolder, locksAvailable, locksUnavailableReason, syncFileSystem, LockBusyError, LocksUnavailableError } from './locks.js';
+export { lockExclusive, lockShared, withLock, lockHolder, lockStillNamesPath, locksAvailable, locksUnavailableReason, syncFileSystem, LockBusyError, LocksUnavailableError } from './locks.js';
 export type { Lock, LockOptions } from './locks.js';
 export { writeFileAtomic } from './atomic.js';
 export type { AtomicWriteOptions } from './atomic.js';

@@ -4,6 +4,7 @@
 // a reader/writer queue here. Closing ANY fd of a file drops all of the process's locks on it, so each lock
 // file has one registry entry (keyed by absolute path, process-wide because the locks are) whose fds stay
 // open until its last holder and waiter are gone.
+import { fstatSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -265,6 +266,23 @@ export async function withLock<T>(path: string, mode: Mode, fn: () => Promise<T>
     return await fn();
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * Whether the file `lock` holds is still the one its path names. git-annex removes a transfer lock file
+ * before unlocking it, so a lock won on a file opened just before that removal guards a name nobody else
+ * will open again (git-annex's own check after locking is the same comparison).
+ */
+export function lockStillNamesPath(lock: Lock): boolean {
+  const e = registry.get(lock.path);
+  if (e === undefined) return false;
+  try {
+    const held = fstatSync(e.fd);
+    const named = statSync(lock.path);
+    return held.ino === named.ino && held.dev === named.dev;
+  } catch {
+    return false; // the path is gone: the file we hold was removed
   }
 }
 

@@ -1,0 +1,14 @@
+// The sync layer's public face: what `ferry sync` and (later) the assistant share.
+export * from './transfer/index.js';
+// `ferry sync` at the git level: commit, pull and merge (variants for conflicting annexed files), push.
+export { syncRepository, defaultSyncParts } from './sync.js';
+export type { SyncOptions, SyncParts, SyncResult } from './sync.js';
+export type { SyncEvents, SyncStep, NoteLevel } from './sync-events.js';
+export type { SyncRemote, SyncRemoteCapabilities, FetchResult, PushResult, RefPush } from './sync-remote.js';
+export type { ContentSync, ContentSyncOptions, ContentSyncResult, ContentAction } from './sync-content.js';
+export { SYNC_REMOTE_KINDS } from './remote-kinds.js';
+export type { SyncRemoteKind } from './remote-kinds.js';
+export { refusedAsCheckedOut } from './git-remote.js';
+export { variantPath } from './variant.js';
+export { CONFLICT_FIX_MESSAGE } from './merge.js';
+export { UnknownRemoteError } from './errors.js';
