@@ -21,10 +21,11 @@ function say(text: string): void {
   process.stdout.write(`\n# ${text}\n`);
 }
 
-function sh(command: string, args: string[], cwd = dir): void {
+/** Runs a command, showing it first; `expect` is the exit status it must end with (1 for a refusal shown on purpose). */
+function sh(command: string, args: string[], cwd = dir, expect = 0): void {
   process.stdout.write(`$ ${[command, ...args].map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ')}\n`);
   const r = spawnSync(command, args, { cwd, env, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+  if (r.status !== expect) throw new Error(`${command} ${args.join(' ')} exited ${r.status ?? r.signal}, not ${expect}`);
 }
 
 function has(program: string): boolean {
@@ -64,6 +65,29 @@ try {
   } else {
     say('(git-annex is not installed; with it, `git annex fsck` accepts this repository too)');
   }
+
+  const desktop = join(dir, 'desktop');
+  say(`A second machine's repository: a clone in ${desktop}. It knows every file, and has no content yet`);
+  sh('git', ['clone', '-q', repo, desktop]);
+  sh('ferry', ['init', 'desktop'], desktop);
+  sh('ferry', ['get', '2026/beach.jpg'], desktop);
+  sh('ferry', ['whereis', '2026/beach.jpg'], desktop);
+
+  say('The laptop learns of the desktop (a remote) and of its copy (sync fetches its git-annex branch)');
+  sh('git', ['remote', 'add', 'desktop', desktop], repo);
+  sh('ferry', ['sync'], repo);
+
+  say('Dropping is safe: the laptop may drop beach.jpg (the desktop\'s copy is proven, locked while it drops)');
+  sh('ferry', ['drop', '2026/beach.jpg'], repo);
+  say('...but not hike.mov, whose only copy is here');
+  sh('ferry', ['drop', '2026/hike.mov'], repo, 1);
+
+  say('An edit on the desktop travels back with sync (commit, pull, merge, push; --content also moves content)');
+  writeFileSync(join(desktop, 'notes.txt'), 'packing list\nsunscreen\n');
+  sh('ferry', ['sync', '--content', '-m', 'notes from the desktop'], desktop);
+  sh('ferry', ['sync'], repo);
+  sh('cat', ['notes.txt'], repo);
+
   say('Done. Next: `ferry help`, and the README for the command reference.');
 } finally {
   spawnSync('chmod', ['-R', 'u+w', dir]);
