@@ -5,10 +5,9 @@
 // FIRST re-run of `ferry add` finishes the job. A second test kills `git-annex add` after its k-th object
 // and only reports how its first re-run fares.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync, watch } from 'node:fs';
+import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -16,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { testEnv } from '../helpers/env.js';
+import { mapPool, objectKeys, sha256, spawnGroup, trialTmpDir, waitGroupGone } from '../helpers/crash.js';
 import { bytes, makeRepo } from '../helpers/repo.js';
 import { ferry, git, gitAnnex } from '../helpers/run.js';
 import { readTrace } from '../helpers/trace.js';
@@ -25,14 +25,6 @@ const PARALLEL = Number(process.env.FERRY_CRASH_PARALLEL ?? 4);
 const COMPARE_TRIALS = Number(process.env.FERRY_CRASH_COMPARE_TRIALS ?? 5);
 const KEEP_FAILED = process.env.FERRY_CRASH_KEEP === '1';
 const JOBS = [undefined, 4, 1, 2];
-
-// Trials run on a tmpfs when there is one (FERRY_CRASH_TMPDIR chooses another place): kill -9 leaves the page
-// cache intact, so a disk adds fsync latency (it made this test 1.5× slower) but no coverage.
-function trialTmpDir(): string | undefined {
-  if (process.env.FERRY_CRASH_TMPDIR) return process.env.FERRY_CRASH_TMPDIR;
-  const shm = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === '/dev/shm');
-  return shm?.split(' ')[2] === 'tmpfs' && !/\bnoexec\b/.test(shm) ? '/dev/shm' : undefined;
-}
 
 type Mode = 'locked' | 'unlocked';
 type Kill =
@@ -71,47 +63,8 @@ function fixture(): Map<string, Buffer> {
 const FILES = fixture();
 const DIRS = [...new Set([...FILES.keys()].map((p) => posix.dirname(p)))];
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const addArgs = (mode: Mode, jobs: number | undefined) =>
   ['add', ...(mode === 'unlocked' ? ['--unlocked'] : []), ...(jobs === undefined ? [] : ['--jobs', String(jobs)]), '.'];
-
-async function mapPool<T, R>(items: readonly T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!, i);
-  }));
-  return out;
-}
-
-/** Runs a program in its own process group (so its orphaned git children can be waited for). */
-function spawnGroup(cwd: string, program: string, args: readonly string[], env: Record<string, string>) {
-  const child = spawn(program, [...args], { cwd, env: testEnv(env), stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  let stderr = '';
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString('utf8'); });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
-  });
-  return { child, done };
-}
-
-/** Waits (bounded) until no live process of group `pgid` is left: a killed add's git children finish on EOF. */
-async function waitGroupGone(pgid: number): Promise<boolean> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    let alive = false;
-    for (const name of await readdir('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') alive = true;
-    }
-    if (!alive) return true;
-    await delay(10);
-  }
-  return false;
-}
 
 /** Kills `child` once the k-th file of the fixture has been renamed over in the work tree (inotify). */
 function killAfterRenames(dir: string, child: ChildProcess, k: number): () => void {
@@ -129,13 +82,6 @@ async function killAfterObjects(dir: string, child: ChildProcess, exited: Promis
   void exited.then(() => { running = false; });
   while (running && (await objectKeys(dir)).size < k) await delay(2);
   if (running) child.kill('SIGKILL');
-}
-
-/** Keys with an object file in .git/annex/objects (hashdirmixed: XX/YY/KEY/KEY). */
-async function objectKeys(dir: string): Promise<Map<string, string>> {
-  const root = join(dir, '.git/annex/objects');
-  const paths = (await readdir(root, { recursive: true }).catch(() => [] as string[])).map((e) => e.split('/'));
-  return new Map(paths.filter((p) => p.length === 4 && p[2] === p[3]).map((p) => [p[3]!, join(root, ...p)]));
 }
 
 /** git cat-file --batch contents of `shas`, in order. */
