@@ -39,7 +39,7 @@ export type { RepoInfo } from './queries/info.js';
 export { NumCopies } from './queries/numcopies.js';
 export { lockContent, removeContentLockFile, contentLocksWork } from './content-lock.js';
 export type { ContentLockMode } from './content-lock.js';
-export { receiveToTmp, VerificationError } from './receive.js';
+export { fileSource, receiveToTmp, VerificationError } from './receive.js';
 export type { Sink, Source } from './receive.js';
 export { findUnused, saveUnusedList, loadUnusedList } from './queries/unused.js';
 export { Policy } from './policy/policy.js';

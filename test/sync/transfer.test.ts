@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { bytes, makeRepo, writeTree } from '../helpers/repo.js';
-import { ferry, git, gitAnnex, jsonLines } from '../helpers/run.js';
+import { ferry, git, gitAnnex, jsonLines, start } from '../helpers/run.js';
+import { waitUntilStopped } from '../helpers/trace.js';
 import { tempDir } from '../helpers/tmp.js';
 
 interface Pair {
@@ -164,3 +165,44 @@ test('ferry and git-annex fetch from each other and refuse to drop each other\'s
     await gitAnnex(clone, ['fsck', '--quiet']);
   }
 });
+
+test('a large local file is copied by the kernel while it is hashed: a kill resumes, a source changed meanwhile is refused', async (t) => {
+  const huge = bytes(11, 12_000_000);
+  const origin = await makeRepo(t, { files: { 'huge.bin': huge } });
+  await ferry(origin, ['add', 'huge.bin']);
+  await git(origin, ['commit', '-q', '-m', 'add']);
+  const clone = join(await tempDir(t), 'clone');
+  await git(origin, ['clone', '-q', origin, clone]);
+  await ferry(clone, ['init', 'clone']);
+  const object = join(origin, dirname('huge.bin'), await readlink(join(origin, 'huge.bin')));
+
+  // Killed while hashing: whatever the copy had written stays as the partial file, and the next get resumes it.
+  await ferry(clone, ['get', 'huge.bin'], { env: { FERRY_TEST_CRASH: 'receive-write:3' }, expect: [128] });
+  await ferry(clone, ['get', 'huge.bin']);
+  assert.deepEqual(await readFile(join(clone, 'huge.bin')), huge);
+  await ferry(clone, ['drop', 'huge.bin']);
+
+  // The source is written to while the copy runs: refused, nothing kept; once it is right again, the get works.
+  const paused = start(clone, 'ferry', ['get', 'huge.bin'], { env: { FERRY_TEST_STOP: 'receive-write:2' }, expect: [1] });
+  await waitUntilStopped(paused.child.pid!);
+  await chmod(object, 0o644);
+  const original = huge[5_000_000]!;
+  await writeByte(object, 5_000_000, original ^ 1);
+  paused.child.kill('SIGCONT');
+  const refused = await paused.done;
+  assert.match(refused.stdout + refused.stderr, /changed while it was being copied/);
+  assert.equal((await ferry(clone, ['find', 'huge.bin'])).stdout, '', 'nothing kept');
+  await writeByte(object, 5_000_000, original);
+  await ferry(clone, ['get', 'huge.bin']);
+  assert.deepEqual(await readFile(join(clone, 'huge.bin')), huge);
+  await gitAnnex(clone, ['fsck', '--quiet']);
+});
+
+async function writeByte(path: string, at: number, value: number): Promise<void> {
+  const f = await open(path, 'r+');
+  try {
+    await f.write(Buffer.from([value]), 0, 1, at);
+  } finally {
+    await f.close();
+  }
+}

@@ -2,18 +2,15 @@
 // its own git-annex branch (under its own journal.lck), its own content locks. So a copy into it is placed,
 // made durable and logged exactly as if the repository had received it itself (as git-annex does for a
 // local remote), and git-annex working in that repository at the same time sees ferry's locks.
-import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { Annex } from '../../annex/index.js';
-import { receiveToTmp, lockContent, locationLogPath, presenceChange, removeContentLockFile } from '../../annex/index.js';
+import { fileSource, receiveToTmp, lockContent, locationLogPath, presenceChange, removeContentLockFile } from '../../annex/index.js';
 import type { Sink } from '../../annex/index.js';
 import type { Lock } from '../../util/index.js';
-import { DurableBatch, FerryError, errorMessage, fileSystemError, mapPool } from '../../util/index.js';
+import { DurableBatch, FerryError, errorMessage, mapPool } from '../../util/index.js';
 import { ContentNotThereError } from '../errors.js';
 import type { Remote, RemoteCapabilities, StoreItem } from '../remote.js';
 import { transferLock } from './transfer-lock.js';
 
-/** Files up to this size are copied in one synchronous read; larger ones in blocks of it, read one ahead. */
-const BLOCK = 1 << 20;
 const STORE_JOBS = 8;
 const TMP_CHUNK = 1000;
 
@@ -43,7 +40,7 @@ export class GitPathRemote implements Remote {
     try {
       const object = await this.there.objects.find(key);
       if (!object) throw new ContentNotThereError(this.name, key);
-      await copyFrom(object, sink);
+      await fileSource(object)(sink);
     } finally {
       lock?.release();
     }
@@ -89,7 +86,7 @@ export class GitPathRemote implements Remote {
           received.push({ key, tmp: '' });
           return;
         }
-        const tmp = await receiveToTmp(layout, key, `this repository (${src})`, (sink) => copyFrom(src, sink));
+        const tmp = await receiveToTmp(layout, key, `this repository (${src})`, fileSource(src));
         durable.addFile(tmp);
         received.push({ key, tmp });
       } catch (err) {
@@ -121,53 +118,4 @@ export class GitPathRemote implements Remote {
   close(): void {
     this.there.close();
   }
-}
-
-/**
- * Copies `path` from `sink.offset` on into the sink. A small file is one synchronous read (ten thousand of
- * them through libuv's pool cost more in hand-offs than they overlap); a large one goes in 1 MiB blocks,
- * the next read while the sink writes and hashes the last.
- */
-async function copyFrom(path: string, sink: Sink): Promise<void> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw fileSystemError(err, 'read', path);
-  }
-  let reading: Promise<number> | undefined;
-  try {
-    const left = fstatSync(fd).size - sink.offset;
-    if (left <= BLOCK) {
-      const buf = Buffer.allocUnsafe(Math.max(1, left));
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, sink.offset);
-      } catch (err) {
-        throw fileSystemError(err, 'read', path);
-      }
-      if (n > 0) await sink.write(buf.subarray(0, n));
-      return;
-    }
-    const bufs = [Buffer.allocUnsafe(BLOCK), Buffer.allocUnsafe(BLOCK)] as const;
-    let pos = sink.offset;
-    reading = readAt(fd, bufs[0], pos, path);
-    for (let i = 0; ; i++) {
-      const n = await reading;
-      reading = undefined;
-      if (n === 0) return;
-      pos += n;
-      reading = readAt(fd, bufs[(i + 1) % 2]!, pos, path);
-      await sink.write(bufs[i % 2]!.subarray(0, n));
-    }
-  } finally {
-    await reading?.catch(() => 0); // never close the file under a read still in flight
-    closeSync(fd);
-  }
-}
-
-function readAt(fd: number, buf: Buffer, pos: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    read(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(fileSystemError(err, 'read', path)) : resolve(n)));
-  });
 }
