@@ -1,7 +1,7 @@
 // kill -9 during `ferry sync --content`, at kill points spread over the sync's own progress: every checkpoint
 // a traced sync reaches (src/util/trace.ts: blocks written while getting from and sending to the remote, keys
-// received, objects placed in either repository, durability flushes, git-annex branch commits) and, from
-// outside, as its pull, git-annex branch merge and push steps begin. The clone has uncommitted work (new
+// received, objects placed in either repository, durability flushes, git-annex branch commits, and each
+// step as it begins: commit, pull, push). The clone has uncommitted work (new
 // locked and unlocked files, a deletion, a rename, a modified unlocked file) and the remote has new commits,
 // so one sync commits, merges, moves content both ways and pushes. After each crash nothing may be lost, no
 // object may be wrong, both fscks pass in both repositories (on copies: a fsck repairs what a re-run must
@@ -10,7 +10,6 @@
 // synced/main, nothing is left to commit, no partial file is left, and no content was committed into git.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -55,14 +54,13 @@ const EXPECTED = expectedTree();
 /** Every content that exists somewhere before the sync and must still exist somewhere after any crash. */
 const ALL_CONTENT = new Map([...ORIGIN_LOCKED, ...ORIGIN_UNLOCKED, ...ORIGIN_NEW, ...EXPECTED].map(([p, c]) => [sha256(c), p]));
 
-type Kill = { readonly kind: 'hook'; readonly point: string; readonly n: number }
-  /** SIGKILL from outside once this text appears in the sync's output (a step beginning). */
-  | { readonly kind: 'output'; readonly text: string };
+/** SIGKILL at the n-th hit of a checkpoint (FERRY_TEST_CRASH). */
+interface Kill { readonly point: string; readonly n: number }
 interface Trial { readonly kill: Kill; readonly jobs: number | undefined }
 interface Outcome { readonly killed: 'sync' | 'a child' | 'none'; readonly midWrite: boolean; readonly stalePartials: number; readonly problems: string[] }
 
 const syncArgs = (jobs: number | undefined) => ['sync', '--content', ...(jobs === undefined ? [] : ['--jobs', String(jobs)])];
-const label = (x: Trial) => `${x.kill.kind === 'hook' ? `${x.kill.point}:${x.kill.n}` : `output "${x.kill.text}"`} jobs=${x.jobs ?? 'default'}`;
+const label = (x: Trial) => `${x.kill.point}:${x.kill.n} jobs=${x.jobs ?? 'default'}`;
 
 /** origin/ and clone/ in one directory, ready to sync; each trial works on a copy of it. */
 async function makeTemplate(t: TestContext): Promise<string> {
@@ -177,14 +175,6 @@ async function fsckProblems(origin: string, clone: string, when: string, strict:
 }
 
 /** Kills `child` once `text` appears in what it prints. */
-function killOnOutput(child: ChildProcess, text: string): void {
-  let seen = '';
-  child.stdout?.on('data', (b: Buffer) => {
-    seen += b.toString('utf8');
-    if (seen.includes(text)) child.kill('SIGKILL');
-  });
-}
-
 /** Checkpoints reached in processes git starts for ferry (the filter), not in `ferry sync` itself. */
 const OTHER_PROCESSES = new Set(['filter-process']);
 
@@ -202,14 +192,14 @@ function planTrials(events: readonly { event: string; detail: string }[]): Trial
   const add = (kill: Kill, jobs = JOBS[trials.length % JOBS.length]) => trials.push({ kill, jobs });
   const writes = events.filter((e) => e.event === 'receive-write').map((e) => e.detail);
   const mid = writes.map((key, i) => ({ key, n: i + 1 })).filter(({ key, n }) => writes.indexOf(key, n) > n - 1 && (keySize(key) ?? 0) > 1 << 20);
-  for (const i of spread(mid.length, 8)) if (mid[i - 1]) add({ kind: 'hook', point: 'receive-write', n: mid[i - 1]!.n }, 1);
+  for (const i of spread(mid.length, 8)) if (mid[i - 1]) add({ point: 'receive-write', n: mid[i - 1]!.n }, 1);
   for (const [point, count] of counts) {
     if (OTHER_PROCESSES.has(point)) continue;
-    if (point === 'receive-write') for (const n of spread(count, 10)) add({ kind: 'hook', point, n });
-    else if (count >= 20) for (const n of spread(count, 5)) add({ kind: 'hook', point, n });
-    else for (const n of spread(count, Math.min(count, 4))) add({ kind: 'hook', point, n });
+    if (point === 'receive-write') for (const n of spread(count, 10)) add({ point, n });
+    else if (point === 'sync-step') for (let n = 1; n <= count; n++) add({ point, n }); // as each step begins
+    else if (count >= 20) for (const n of spread(count, 5)) add({ point, n });
+    else for (const n of spread(count, Math.min(count, 4))) add({ point, n });
   }
-  for (const text of ['pull origin', '(merging origin/git-annex', 'push origin']) add({ kind: 'output', text });
   return trials;
 }
 
@@ -217,23 +207,20 @@ async function runTrial(t: TestContext, template: string, trial: Trial): Promise
   const { origin, clone } = await trialCopy(t, template);
   const trace = join(clone, '.git', 'crash-test-trace');
   const { kill } = trial;
-  const env: Record<string, string> = kill.kind === 'hook' ? { FERRY_TEST_CRASH: `${kill.point}:${kill.n}`, FERRY_TEST_TRACE: trace } : {};
+  const env: Record<string, string> = { FERRY_TEST_CRASH: `${kill.point}:${kill.n}`, FERRY_TEST_TRACE: trace };
   const run = spawnGroup(clone, 'ferry', syncArgs(trial.jobs), env);
-  if (kill.kind === 'output') killOnOutput(run.child, kill.text);
   const r = await run.done;
   const problems: string[] = [];
   if (!await waitGroupGone(run.child.pid!)) problems.push('processes of the killed sync were still running after 20 s');
   let killed: Outcome['killed'] = r.signal === 'SIGKILL' ? 'sync' : 'none';
-  if (kill.kind === 'hook') {
-    // The trace holds the checkpoints of ferry processes git starts for the sync too (the filter, hooks),
-    // each counting its own hits: the sync was killed where asked when its last event is the point.
-    const events = await readTrace(trace);
-    const reached = events.filter((e) => e.event === kill.point).length;
-    if (killed === 'none' && reached >= kill.n) killed = 'a child';
-    else if (killed !== 'sync' || reached < kill.n || events.at(-1)?.event !== kill.point) {
-      problems.push(`not killed at ${kill.point}:${kill.n}: exit ${r.code ?? r.signal}, checkpoint reached ${reached} times; ${r.stderr.slice(0, 300)}`);
-    }
-  } else if (killed !== 'sync') problems.push(`the sync finished before "${kill.text}" was seen (exit ${r.code})`);
+  // The trace holds the checkpoints of ferry processes git starts for the sync too (the filter, hooks),
+  // each counting its own hits: the sync was killed where asked when its last event is the point.
+  const events = await readTrace(trace);
+  const reached = events.filter((e) => e.event === kill.point).length;
+  if (killed === 'none' && reached >= kill.n) killed = 'a child';
+  else if (killed !== 'sync' || reached < kill.n || events.at(-1)?.event !== kill.point) {
+    problems.push(`not killed at ${kill.point}:${kill.n}: exit ${r.code ?? r.signal}, checkpoint reached ${reached} times; ${r.stderr.slice(0, 300)}`);
+  }
   const midWrite = [...await partialFiles(origin), ...await partialFiles(clone)].some(([file, size]) => size > 0 && size < (keySize(file) ?? 0));
   const [originCopy, cloneCopy] = [copyRepo(origin), copyRepo(clone)];
   problems.push(...await crashStateProblems(origin, clone), ...await fsckProblems(originCopy, cloneCopy, 'after the crash', false));
@@ -272,8 +259,7 @@ describe('crash test: kill -9 during ferry sync --content', () => {
     const outcomes = await mapPool(trials, PARALLEL, (x) => runTrial(t, template, x));
     const byPoint = new Map<string, number>();
     for (const { kill } of trials) {
-      const p = kill.kind === 'hook' ? kill.point : `output "${kill.text}"`;
-      byPoint.set(p, (byPoint.get(p) ?? 0) + 1);
+      byPoint.set(kill.point, (byPoint.get(kill.point) ?? 0) + 1);
     }
     const count = (f: (o: Outcome) => boolean) => outcomes.filter(f).length;
     t.diagnostic(`crash-sync: ${trials.length} trials, sync killed in ${count((o) => o.killed === 'sync')}, a child ferry killed in ${count((o) => o.killed === 'a child')}; `
