@@ -1,5 +1,5 @@
 // The remotes layer's public face: repositories that hold content, seen from this one.
-export type { Remote, RemoteCapabilities, StoreItem } from './remote.js';
+export type { Remote, RemoteCapabilities, StoreItem, StoreOptions } from './remote.js';
 export { ContentNotThereError, RemoteUnavailableError } from './errors.js';
 export { openRemotes } from './open.js';
 export type { OpenedRemotes, SkippedRemote } from './open.js';

@@ -4,6 +4,12 @@
 import type { Sink } from '../annex/index.js';
 import type { Lock } from '../util/index.js';
 
+/** How storeKeys works: keys at once (-J), and bytes stored so far of a key, for progress bars. */
+export interface StoreOptions {
+  readonly jobs?: number;
+  progress?(key: string, bytes: number): void;
+}
+
 export interface RemoteCapabilities {
   /** Content locks that git-annex honours too (a copy counted for a drop can be locked against removal). */
   readonly contentLocks: boolean;
@@ -38,7 +44,7 @@ export interface Remote {
    * log) in one commit. `done` is called per key, with the error when that key failed; resolves when all
    * are settled.
    */
-  storeKeys(items: readonly StoreItem[], done: (key: string, err?: Error) => void): Promise<void>;
+  storeKeys(items: readonly StoreItem[], done: (key: string, err?: Error) => void, opts?: StoreOptions): Promise<void>;
 
   /**
    * Removes the content of `key`. The caller took this remote's exclusive content lock (`lock`, which

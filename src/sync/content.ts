@@ -112,7 +112,7 @@ class ContentRun {
       if (await this.wants(remote.uuid, e)) wanted.push(e);
     }
     if (wanted.length === 0) return;
-    const { results, there } = await sendItems(this.annex, remote, wanted.map((e) => e.item), this.counting('copy'));
+    const { results, there } = await sendItems(this.annex, remote, wanted.map((e) => e.item), this.counting('copy'), { jobs: this.opts.jobs });
     this.record(results, wanted, remote.uuid);
     // Found there already: the log now says so, and so should the counts for the drops.
     for (const e of wanted) if (there.has(e.item.key)) e.locations.add(remote.uuid);

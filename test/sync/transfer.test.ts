@@ -206,3 +206,23 @@ async function writeByte(path: string, at: number, value: number): Promise<void>
     await f.close();
   }
 }
+
+test('copy --to -J 2 reports progress while a large file moves', async (t) => {
+  const { clone, big } = await pair(t);
+  await ferry(clone, ['get', 'big.bin']);
+  const other = join(await tempDir(t), 'other');
+  await git(clone, ['clone', '-q', clone, other]);
+  await ferry(other, ['init', 'other']);
+  await git(clone, ['remote', 'add', 'other', other]);
+  const records = jsonLines((await ferry(clone, ['copy', '--to', 'other', '-J', '2', '--json', '--json-progress', 'big.bin'])).stdout);
+  const progress = records.map((r) => r['byte-progress']).filter((b): b is number => typeof b === 'number');
+  assert.ok(progress.length >= 2, `progress records (${progress.length})`);
+  assert.equal(progress.at(-1), big.length, 'the last one is the whole file');
+  assert.deepEqual(records.filter((r) => 'success' in r).map((r) => [r.file, r.success]), [['big.bin', true]]);
+  assert.deepEqual(await readFile(join(other, '.git/annex/objects', await objectPathOf(other, 'big.bin'))), big);
+});
+
+async function objectPathOf(dir: string, file: string): Promise<string> {
+  const key = String(jsonLines((await ferry(dir, ['whereis', '--json', file])).stdout)[0]?.key);
+  return (await ferry(dir, ['examinekey', '--format', '${hashdirmixed}${key}/${key}', key])).stdout;
+}

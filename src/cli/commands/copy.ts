@@ -37,7 +37,7 @@ export const command: Command = {
         const remote: Remote = namedRemote(opened, (dir.to ?? dir.from)!);
         const items = await autoFilter(annex, args, selected.items, dir.to !== undefined ? { kind: 'send', to: remote.uuid } : { kind: 'get' });
         const report = new TransferReport(out, annex, { command: 'copy', args: args.positional, paths, jsonProgress: args.options.get('json-progress') === true });
-        if (dir.to !== undefined) await sendItems(annex, remote, items, report);
+        if (dir.to !== undefined) await sendItems(annex, remote, items, report, { jobs: args.options.get('jobs') as number | undefined });
         else await getItems(annex, opened.remotes, items, report, { from: remote, jobs: args.options.get('jobs') as number | undefined });
         report.failed += unmatched;
         return report.finish();

@@ -44,7 +44,7 @@ export const command: Command = {
             } else if (r.note) notes.set(r.item.key, r.note);
           },
         };
-        if (dir.to !== undefined) await sendItems(annex, remote, items, copyEvents);
+        if (dir.to !== undefined) await sendItems(annex, remote, items, copyEvents, { jobs: args.options.get('jobs') as number | undefined });
         else await getItems(annex, opened.remotes, items, copyEvents, { from: remote, jobs: args.options.get('jobs') as number | undefined });
         await dropItems(annex, opened.remotes, items.filter((i) => !copyFailed.has(i.key)), dropPolicy(policy), {
           done: (r) => report.done({ ...r, note: r.ok ? notes.get(r.item.key) : r.note }),

@@ -8,9 +8,10 @@ import type { Sink } from '../../annex/index.js';
 import type { Lock } from '../../util/index.js';
 import { DurableBatch, FerryError, errorMessage, mapPool } from '../../util/index.js';
 import { ContentNotThereError } from '../errors.js';
-import type { Remote, RemoteCapabilities, StoreItem } from '../remote.js';
+import type { Remote, RemoteCapabilities, StoreItem, StoreOptions } from '../remote.js';
 import { transferLock } from './transfer-lock.js';
 
+/** Keys received at once when the caller does not say (-J). */
 const STORE_JOBS = 8;
 const TMP_CHUNK = 1000;
 
@@ -46,7 +47,7 @@ export class GitPathRemote implements Remote {
     }
   }
 
-  async storeKeys(items: readonly StoreItem[], done: (key: string, err?: Error) => void): Promise<void> {
+  async storeKeys(items: readonly StoreItem[], done: (key: string, err?: Error) => void, opts: StoreOptions = {}): Promise<void> {
     const layout = this.there.repo.layout;
     const durable = new DurableBatch();
     const placed: string[] = [];
@@ -55,7 +56,7 @@ export class GitPathRemote implements Remote {
     // name in a directory that must grow cost this VM's ext4 several times more than reusing the space of
     // names just moved out; a syncfs per chunk costs 5–15 ms (docs/NOTES.md).
     for (let i = 0; i < items.length; i += TMP_CHUNK) {
-      for (const r of await this.receiveChunk(items.slice(i, i + TMP_CHUNK), done)) {
+      for (const r of await this.receiveChunk(items.slice(i, i + TMP_CHUNK), done, opts)) {
         try {
           if (r.tmp) await this.there.objects.renameIn(r.key, r.tmp, durable, { tmpDurable: true });
           placed.push(r.key);
@@ -72,11 +73,11 @@ export class GitPathRemote implements Remote {
   }
 
   /** Receives and verifies each key into its partial file (none where the remote has it), made durable. */
-  private async receiveChunk(items: readonly StoreItem[], done: (key: string, err?: Error) => void): Promise<{ key: string; tmp: string }[]> {
+  private async receiveChunk(items: readonly StoreItem[], done: (key: string, err?: Error) => void, opts: StoreOptions): Promise<{ key: string; tmp: string }[]> {
     const layout = this.there.repo.layout;
     const durable = new DurableBatch();
     const received: { key: string; tmp: string }[] = [];
-    await mapPool(items, STORE_JOBS, async ({ key, src }) => {
+    await mapPool(items, opts.jobs ?? STORE_JOBS, async ({ key, src }) => {
       const locks: (Lock | undefined)[] = [];
       try {
         // Both ends' transfer locks, as git-annex takes them for a copy between two local repositories.
@@ -86,7 +87,8 @@ export class GitPathRemote implements Remote {
           received.push({ key, tmp: '' });
           return;
         }
-        const tmp = await receiveToTmp(layout, key, `this repository (${src})`, fileSource(src));
+        const tmp = await receiveToTmp(layout, key, `this repository (${src})`, fileSource(src),
+          opts.progress ? (bytes) => opts.progress!(key, bytes) : undefined);
         durable.addFile(tmp);
         received.push({ key, tmp });
       } catch (err) {

@@ -19,17 +19,17 @@ export interface SendOutcome {
 }
 
 /** Sends the items whose content is here and not yet in `remote`; others get no result. */
-export async function sendItems(annex: Annex, remote: Remote, items: readonly TransferItem[], events: TransferEvents): Promise<SendOutcome> {
+export async function sendItems(annex: Annex, remote: Remote, items: readonly TransferItem[], events: TransferEvents, opts: { jobs?: number } = {}): Promise<SendOutcome> {
   const results: TransferResult[] = [];
   const there = new Set<string>();
   for (let i = 0; i < items.length; i += BATCH) {
-    await sendBatch(annex, remote, items.slice(i, i + BATCH), events, results, there);
+    await sendBatch(annex, remote, items.slice(i, i + BATCH), events, results, there, opts.jobs);
   }
   return { results, there };
 }
 
 async function sendBatch(annex: Annex, remote: Remote, items: readonly TransferItem[], events: TransferEvents,
-  results: TransferResult[], there: Set<string>): Promise<void> {
+  results: TransferResult[], there: Set<string>, jobs: number | undefined): Promise<void> {
   const toStore = new Map<string, StoreItem>();
   const found: string[] = [];
   for (const item of items) {
@@ -52,6 +52,9 @@ async function sendBatch(annex: Annex, remote: Remote, items: readonly TransferI
     await remote.storeKeys([...toStore.values()], (key, err) => {
       if (err) errors.set(key, err.message);
       else there.add(key);
+    }, {
+      ...(jobs !== undefined ? { jobs } : {}),
+      progress: (key, bytes) => { for (const item of byKey.get(key) ?? []) events.progress?.(item, bytes, item.size); },
     });
   } catch (err) {
     if (!(err instanceof FerryError)) throw err;
