@@ -5,6 +5,7 @@ import type { TransferItem } from '../../sync/index.js';
 import { ExitCode, UsageError } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { withAnnex } from '../open.js';
+import { noteLayout } from '../output/transfer-report.js';
 
 /** "3", "2-5", "all" → numbers from the unused list. */
 function numbersOf(args: readonly string[], max: number): number[] {
@@ -43,13 +44,11 @@ export const command: Command = {
         await dropItems(annex, opened.remotes, items, dropPolicy(policy), {
           done(r) {
             const n = (r.item as { n?: number }).n;
-            // A refused drop's note is git-annex's long note, "unsafe" first (shown in parentheses).
-            const lines = r.note?.split('\n') ?? [r.error ?? 'failed'];
-            const unsafe = lines[0] === 'unsafe';
-            out.line(`dropunused ${n}${unsafe ? ' (unsafe)' : ''} ${r.ok ? 'ok' : ''}`.trimEnd());
+            const { suffix, lines } = noteLayout(r);
+            out.line(`dropunused ${n}${suffix} ${r.ok ? 'ok' : ''}`.trimEnd());
             if (!r.ok) {
               failed++;
-              for (const l of lines.slice(unsafe ? 1 : 0)) out.line(l ? `  ${l}` : '');
+              for (const l of lines) out.line(l ? `  ${l}` : '');
               out.line('failed');
             }
           },

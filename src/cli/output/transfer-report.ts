@@ -49,18 +49,14 @@ export class TransferReport implements TransferEvents {
     this.bar.done();
     if (!r.ok) this.failed++;
     const name = this.file(r.item) ?? r.item.key;
-    // A long note (a refused drop) is several lines: "unsafe" first goes in parentheses, as git-annex shows it.
-    const lines = r.note?.split('\n') ?? [];
-    const long = lines.length > 1;
-    const unsafe = long && lines[0] === 'unsafe';
-    const note = !r.note ? '' : !long ? ` (${r.note})` : unsafe ? ' (unsafe)' : '';
-    this.out.line(`${this.opts.command} ${name}${note} ${r.ok ? 'ok' : ''}`.trimEnd());
+    const { suffix, lines, long, unsafe } = noteLayout(r);
+    this.out.line(`${this.opts.command} ${name}${suffix} ${r.ok ? 'ok' : ''}`.trimEnd());
     if (!r.ok) {
-      for (const l of long ? lines.slice(unsafe ? 1 : 0) : [r.error ?? 'failed']) this.out.line(l === '' ? '' : `  ${l}`);
+      for (const l of lines) this.out.line(l === '' ? '' : `  ${l}`);
       this.out.line('failed');
     }
     // git-annex's JSON note of a refused drop keeps its lines but not the blank ones or the advice to move.
-    const jsonNote = long ? lines.filter((l) => l !== '' && !l.startsWith('Rather than dropping')).join('\n') : r.note;
+    const jsonNote = long ? r.note!.split('\n').filter((l) => l !== '' && !l.startsWith('Rather than dropping')).join('\n') : r.note;
     this.out.record({
       ...this.action(r.item, jsonNote), success: r.ok, 'error-messages': r.ok || long ? [] : [r.error ?? 'failed'],
       ...(unsafe ? { wanted: [] } : {}),
@@ -72,6 +68,20 @@ export class TransferReport implements TransferEvents {
     if (this.failed > 0) this.out.warn(`${this.opts.command.split(' ')[0]}: ${this.failed} failed`);
     return this.failed > 0 ? 1 : 0;
   }
+}
+
+/**
+ * How git-annex shows a result: a one-line note in parentheses after the name; a long note (a refused drop,
+ * several lines) as indented lines after it, but its first line in parentheses when that is "unsafe".
+ * `lines` are what a failure prints before "failed".
+ */
+export function noteLayout(r: TransferResult): { suffix: string; lines: string[]; long: boolean; unsafe: boolean } {
+  const all = r.note?.split('\n') ?? [];
+  const long = all.length > 1;
+  const unsafe = long && all[0] === 'unsafe';
+  const suffix = !r.note ? '' : !long ? ` (${r.note})` : unsafe ? ' (unsafe)' : '';
+  const lines = long ? all.slice(unsafe ? 1 : 0) : [r.error ?? 'failed'];
+  return { suffix, lines, long, unsafe };
 }
 
 export type { TransferResult };
