@@ -12,10 +12,10 @@ import type { FSWatcher } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { testEnv } from '../helpers/env.js';
-import { mapPool, objectKeys, sha256, spawnGroup, trialTmpDir, waitGroupGone } from '../helpers/crash.js';
+import { mapPool, objectKeys, sha256, spawnGroup, useCrashTmpDir, waitGroupGone } from '../helpers/crash.js';
 import { bytes, makeRepo } from '../helpers/repo.js';
 import { ferry, git, gitAnnex } from '../helpers/run.js';
 import { readTrace } from '../helpers/trace.js';
@@ -279,11 +279,7 @@ async function runTrial(t: TestContext, trial: Trial): Promise<Outcome> {
 }
 
 describe('crash test: kill -9 during ferry add', () => {
-  before(() => {
-    const tmp = trialTmpDir();
-    if (tmp) process.env.TMPDIR = tmp; // read by os.tmpdir(), so by the helpers' tempDir
-  });
-  after(() => removeTree(testEnv().HOME!)); // the helpers create the test HOME but leave it behind
+  useCrashTmpDir();
 
   it('after a kill at any point of add, both fscks pass and the first re-run annexes every file, losing nothing', async (t) => {
     const baseline = await Promise.all(VARIANTS.map((v) => calibrate(t, v)));

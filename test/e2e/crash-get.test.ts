@@ -10,10 +10,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
-import { badObjects, copyRepo, keySize, mapPool, objectKeys, partialFiles, sha256, spawnGroup, trialTmpDir, waitGroupGone } from '../helpers/crash.js';
-import { testEnv } from '../helpers/env.js';
+import { badObjects, copyRepo, keySize, mapPool, objectKeys, partialFiles, sha256, spawnGroup, useCrashTmpDir, waitGroupGone } from '../helpers/crash.js';
 import { bytes, makeRepo, writeTree } from '../helpers/repo.js';
 import { ferry, git, gitAnnex } from '../helpers/run.js';
 import { readTrace } from '../helpers/trace.js';
@@ -192,11 +191,7 @@ async function originProblems(origin: string): Promise<string[]> {
 }
 
 describe('crash test: kill -9 during ferry get', () => {
-  before(() => {
-    const tmp = trialTmpDir();
-    if (tmp) process.env.TMPDIR = tmp; // read by os.tmpdir(), so by the helpers' tempDir
-  });
-  after(() => removeTree(testEnv().HOME!)); // the helpers create the test HOME but leave it behind
+  useCrashTmpDir();
 
   it('after a kill at any point of get, both fscks pass, the source is intact and the first re-run gets every file', async (t) => {
     const origin = await makeOrigin(t);
@@ -225,11 +220,7 @@ describe('crash test: kill -9 during ferry get', () => {
 });
 
 describe('kill -9 of the filter process while ferry get re-stages unlocked files', () => {
-  before(() => {
-    const tmp = trialTmpDir();
-    if (tmp) process.env.TMPDIR = tmp;
-  });
-  after(() => removeTree(testEnv().HOME!));
+  useCrashTmpDir();
 
   it('git stages nothing but pointers, the get says it failed, and the re-run completes', async (t) => {
     const origin = await makeOrigin(t);

@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
-import { badObjects, copyRepo, keySize, mapPool, objectKeys, partialFiles, sha256, spawnGroup, trialTmpDir, waitGroupGone } from '../helpers/crash.js';
+import { badObjects, copyRepo, keySize, mapPool, objectKeys, partialFiles, sha256, spawnGroup, useCrashTmpDir, waitGroupGone } from '../helpers/crash.js';
 import { testEnv } from '../helpers/env.js';
 import { bytes, writeTree } from '../helpers/repo.js';
 import { ferry, git, gitAnnex } from '../helpers/run.js';
@@ -235,11 +235,7 @@ async function runTrial(t: TestContext, template: string, trial: Trial): Promise
 }
 
 describe('crash test: kill -9 during ferry sync --content', () => {
-  before(() => {
-    const tmp = trialTmpDir();
-    if (tmp) process.env.TMPDIR = tmp; // read by os.tmpdir(), so by the helpers' tempDir
-  });
-  after(() => removeTree(testEnv().HOME!)); // the helpers create the test HOME but leave it behind
+  useCrashTmpDir();
 
   it('after a kill at any point of sync, nothing is lost, both fscks pass and the first re-run finishes the sync', async (t) => {
     const template = await makeTemplate(t);

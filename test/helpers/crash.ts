@@ -5,8 +5,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { testEnv } from './env.js';
+import { removeTree } from './tmp.js';
 
 /**
  * /dev/shm when it is a tmpfs (FERRY_CRASH_TMPDIR chooses another place): kill -9 leaves the page cache
@@ -16,6 +18,18 @@ export function trialTmpDir(): string | undefined {
   if (process.env.FERRY_CRASH_TMPDIR) return process.env.FERRY_CRASH_TMPDIR;
   const shm = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === '/dev/shm');
   return shm?.split(' ')[2] === 'tmpfs' && !/\bnoexec\b/.test(shm) ? '/dev/shm' : undefined;
+}
+
+/**
+ * For a crash suite (call inside its describe): trial repositories go to trialTmpDir(), and the test HOME
+ * the helpers create is removed afterwards (they leave it behind).
+ */
+export function useCrashTmpDir(): void {
+  before(() => {
+    const tmp = trialTmpDir();
+    if (tmp) process.env.TMPDIR = tmp; // read by os.tmpdir(), so by the helpers' tempDir
+  });
+  after(() => removeTree(testEnv().HOME!));
 }
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
