@@ -4,7 +4,7 @@
 // concurrently; large ones make one syncfs(2) call on the file system, which is cheaper than thousands of
 // fsyncs (measured: 2,000 files, 16 concurrent fsyncs 280 ms).
 import { open } from 'node:fs/promises';
-import { fileSystemError } from './errors.js';
+import { fileSystemError, systemErrorCode } from './errors.js';
 import { mapPool } from './pool.js';
 import { syncFileSystem, locksAvailable } from './locks.js';
 import { checkpoint } from './trace.js';
@@ -15,6 +15,12 @@ const FSYNC_CONCURRENCY = 16;
 export class DurableBatch {
   private readonly files = new Set<string>();
   private readonly dirs = new Set<string>();
+
+  /**
+   * `missingOk`: a path deleted since it was added is skipped (a Store whose objects may be deleted between
+   * put and flush); without it a missing path is an error, as it is a bug in the foundation's order.
+   */
+  constructor(private readonly opts: { missingOk?: boolean } = {}) {}
 
   /** A file whose bytes must be on disk. */
   addFile(path: string): void {
@@ -37,7 +43,8 @@ export class DurableBatch {
       await syncFileSystem(anyPath);
       checkpoint('sync', `syncfs ${this.size}`);
     } else {
-      await mapPool([...this.files, ...this.dirs], FSYNC_CONCURRENCY, fsyncPath);
+      const missingOk = this.opts.missingOk === true;
+      await mapPool([...this.files, ...this.dirs], FSYNC_CONCURRENCY, (p) => fsyncPath(p, missingOk));
       checkpoint('sync', `fsync ${this.size}`);
     }
     this.files.clear();
@@ -46,7 +53,7 @@ export class DurableBatch {
 }
 
 /** fsync of one file or directory (opened read-only: Linux allows fsync on such an fd). */
-export async function fsyncPath(path: string): Promise<void> {
+export async function fsyncPath(path: string, missingOk = false): Promise<void> {
   try {
     const fh = await open(path, 'r');
     try {
@@ -55,6 +62,7 @@ export async function fsyncPath(path: string): Promise<void> {
       await fh.close();
     }
   } catch (err) {
+    if (missingOk && systemErrorCode(err) === 'ENOENT') return;
     throw fileSystemError(err, 'sync', path);
   }
 }
