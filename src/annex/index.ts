@@ -33,7 +33,7 @@ export { whereabouts } from './queries/whereis.js';
 export type { Whereabouts } from './queries/whereis.js';
 export { fsck } from './queries/fsck.js';
 export type { FsckItem, FsckResult, FsckOptions } from './queries/fsck.js';
-export { repoInfo, localKeys, allBranchKeys } from './queries/info.js';
+export { repoInfo, localKeys, allBranchKeys, keysIn } from './queries/info.js';
 export { configWarnings } from './queries/config-check.js';
 export type { RepoInfo } from './queries/info.js';
 export { NumCopies } from './queries/numcopies.js';

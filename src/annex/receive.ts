@@ -132,6 +132,7 @@ export async function receiveToTmp(layout: AnnexLayout, key: string, from: strin
   const digest = hash?.digest('hex');
   if (!sizeOk || (expected !== undefined && digest !== expected && `\\${digest}` !== expected)) {
     rmSync(tmp, { force: true });
+    checkpoint('verify-failed', key);
     throw new VerificationError(key, from);
   }
   return tmp;

@@ -1,6 +1,7 @@
-// Opening the remotes a command may move content with: every git remote on a path becomes a Remote; the
-// others are listed with the reason they are skipped. Like git-annex, a remote's uuid is recorded in
-// remote.NAME.annex-uuid, and a local repository with a git-annex branch but no uuid is initialised.
+// Opening the remotes a command may move content with: every git remote on a path and every special remote
+// enabled here becomes a Remote; the others are listed with the reason they are skipped. Like git-annex, a
+// remote's uuid is recorded in remote.NAME.annex-uuid, and a local repository with a git-annex branch but no
+// uuid is initialised.
 import { runGit } from '../git/index.js';
 import type { Annex } from '../annex/index.js';
 import { Annex as AnnexRepository, AnnexRepo, initRepo } from '../annex/index.js';
@@ -8,6 +9,7 @@ import { errorMessage } from '../util/index.js';
 import { gitRemotes } from './git/git-remotes.js';
 import { GitPathRemote } from './git/path-remote.js';
 import type { Remote } from './remote.js';
+import { openSpecialRemotes } from './special/open.js';
 
 export interface SkippedRemote {
   readonly name: string;
@@ -48,5 +50,10 @@ export async function openRemotes(annex: Annex, only?: readonly string[]): Promi
       skipped.push({ name: r.name, reason: `not available: ${errorMessage(err)}` });
     }
   }
+  const special = await openSpecialRemotes(annex, only);
+  remotes.push(...special.remotes);
+  skipped.push(...special.skipped);
+  // In cost order, equal costs by name (git-annex's order).
+  remotes.sort((a, b) => a.cost - b.cost || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { remotes, skipped, close: () => { for (const r of remotes) r.close(); } };
 }

@@ -15,6 +15,11 @@ export interface RemoteCapabilities {
   readonly contentLocks: boolean;
   /** The remote keeps its own location log (a git-annex repository), which store/remove update. */
   readonly ownLog: boolean;
+  /**
+   * A read may return other bytes than the last one did (a network store): content that failed verification
+   * is worth fetching again. A local repository's disk gives the same bytes again.
+   */
+  readonly transientReads: boolean;
 }
 
 export interface StoreItem {

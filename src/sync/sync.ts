@@ -6,7 +6,7 @@
 // Remotes come from the SyncRemote kinds table, content from the ContentSync given in `parts`.
 import type { Annex, GitConfig } from '../annex/index.js';
 import { isAncestor, listRefs, runGit } from '../git/index.js';
-import { openRemotes } from '../remotes/index.js';
+import { enabledSpecialRemotes, openRemotes } from '../remotes/index.js';
 import { FerryError, checkpoint } from '../util/index.js';
 import { commitWorkTree } from './commit.js';
 import { syncContent } from './content.js';
@@ -77,7 +77,15 @@ class Sync {
   }
 
   async run(): Promise<SyncResult> {
-    const remotes = selectRemotes(this.annex, this.opts.remotes).map((s) => openSyncRemote(this.annex, s, this.parts.remoteKinds));
+    // Special remotes take part in the content step only (git has nothing there); named ones are not git remotes.
+    const special = enabledSpecialRemotes(this.annex).map((e) => e.name);
+    const named = this.opts.remotes;
+    const gitNamed = named.filter((n) => !special.includes(n));
+    const specialContent = named.length > 0
+      ? named.filter((n) => special.includes(n))
+      : special.filter((n) => this.config.bool(`remote.${n}.annex-sync`, true));
+    const remotes = (named.length > 0 && gitNamed.length === 0 ? [] : selectRemotes(this.annex, gitNamed))
+      .map((s) => openSyncRemote(this.annex, s, this.parts.remoteKinds));
     const usable: SyncRemote[] = [];
     const content = this.opts.content ?? this.config.bool('annex.synccontent', false);
     // With nothing to do with remotes (--no-pull --no-push, no content), none needs to be reachable.
@@ -114,7 +122,7 @@ class Sync {
     await this.mergeAnnexBranches();
 
     if (content) {
-      const changed = await this.content(usable.map((r) => r.name));
+      const changed = await this.content([...usable.map((r) => r.name), ...specialContent]);
       if (changed) {
         // Transfers take a while and others may have pushed meanwhile: pull and merge again before pushing.
         for (const r of pulling) await this.pull(r, branch);

@@ -1,3 +1,3 @@
 export { AnnexBranch, BRANCH_REF } from './branch.js';
-export { locationLogPath, presenceChange, presentIn } from './location.js';
+export { locationLogPath, presenceChange, presentIn, chunkLogPath, chunkCountChange, loggedChunks } from './location.js';
 export * from './logs/index.js';

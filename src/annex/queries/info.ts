@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gitLinesZ } from '../../git/index.js';
 import { isNotFound } from '../../util/index.js';
 import type { Annex } from '../annex.js';
+import { locationLogPath, presentIn } from '../branch/index.js';
 import { fileKey, parseKey } from '../keys/index.js';
 import { annexedFiles } from '../worktree/annexed-files.js';
 import { Repositories } from './repositories.js';
@@ -83,4 +84,18 @@ export async function allBranchKeys(annex: Annex): Promise<string[]> {
     if (m) keys.push(fileKey(m[1]!));
   }
   return keys;
+}
+
+/** How many keys, and their total size, the location logs say repository `uuid` has (git-annex's "remote annex keys"). */
+export async function keysIn(annex: Annex, uuid: string): Promise<{ keys: number; size: number }> {
+  const keys = await allBranchKeys(annex);
+  const logs = await annex.branch.getMany(keys.map((k) => locationLogPath(k)));
+  let count = 0;
+  let size = 0;
+  for (const k of keys) {
+    if (!presentIn(logs.get(locationLogPath(k)) ?? '').includes(uuid)) continue;
+    count++;
+    size += parseKey(k)?.size ?? 0;
+  }
+  return { keys: count, size };
 }

@@ -1,4 +1,6 @@
-import { Repositories, annexedFiles, parseKey, repoInfo } from '../../annex/index.js';
+import { Repositories, annexedFiles, keysIn, parseKey, repoInfo } from '../../annex/index.js';
+import { specialRemoteFacts } from '../../remotes/index.js';
+import type { RemoteFacts } from '../../remotes/index.js';
 import type { Annex, Repository } from '../../annex/index.js';
 import { ExitCode, formatSize } from '../../util/index.js';
 import type { Command } from '../command.js';
@@ -7,11 +9,13 @@ import { inputOf, withAnnex, repoPaths } from '../open.js';
 
 export const command: Command = {
   name: 'info',
-  summary: 'show what this repository holds and which repositories it knows; or facts about files',
-  usage: '[PATH ...]',
+  summary: 'show what this repository holds and which repositories it knows; or facts about files or a special remote',
+  usage: '[PATH ... | REMOTE]',
   options: [jsonOption],
   async run({ positional }, { out, cwd }) {
     return withAnnex(cwd, async (annex) => {
+      const remote = positional.length === 1 ? await specialRemoteFacts(annex, positional[0]!) : undefined;
+      if (remote) return await remoteInfo(annex, remote);
       if (positional.length > 0) return await fileInfo(annex, positional);
       const info = await repoInfo(annex);
       const byTrust = (t: string) => info.repositories.filter((r) => r.trust === t);
@@ -52,6 +56,23 @@ export const command: Command = {
       for (const [b, n] of Object.entries(backends)) out.line(`\t${b}: ${n}`);
       return ExitCode.ok;
     });
+
+    /** A special remote, as git-annex's info REMOTE shows one. */
+    async function remoteInfo(annex: Annex, facts: RemoteFacts): Promise<number> {
+      const repos = await Repositories.load(annex);
+      const repo = repos.get(facts.uuid);
+      const held = await keysIn(annex, facts.uuid);
+      const fields: (readonly [string, string | number])[] = [
+        ['uuid', facts.uuid], ['description', repo.label], ['trust', repo.trust], ['remote', facts.name],
+        ...facts.fields, ['remote annex keys', held.keys], ['remote annex size', formatSize(held.size)],
+      ];
+      if (out.json) {
+        out.record({ command: `info ${positional[0]!}`, file: null, input: [...positional], success: true, 'error-messages': [], ...Object.fromEntries(fields) });
+      } else {
+        for (const [label, value] of fields) out.line(`${label}: ${value}`);
+      }
+      return ExitCode.ok;
+    }
 
     async function fileInfo(annex: Annex, args: readonly string[]): Promise<number> {
       const paths = repoPaths(annex, args, cwd);

@@ -16,7 +16,7 @@ const STORE_JOBS = 8;
 const TMP_CHUNK = 1000;
 
 export class GitPathRemote implements Remote {
-  readonly capabilities: RemoteCapabilities = { contentLocks: true, ownLog: true };
+  readonly capabilities: RemoteCapabilities = { contentLocks: true, ownLog: true, transientReads: false };
 
   constructor(
     readonly name: string,

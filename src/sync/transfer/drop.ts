@@ -78,8 +78,11 @@ async function dropKey(annex: Annex, remotes: readonly Remote[], item: TransferI
       hint: 'build the addon (build-essential, python3, npm rebuild), or drop with --force at your own risk',
     });
   }
-  const targetLock = target ? await target.lockContent(item.key, 'exclusive') : await lockContent(annex.repo.layout, item.key, 'exclusive');
-  if (!targetLock && contentLocksWork()) {
+  // A special remote cannot lock content (git-annex counts its copies on checkPresent alone); others can.
+  const lockable = !target || target.capabilities.contentLocks;
+  const targetLock = !lockable ? undefined
+    : target ? await target.lockContent(item.key, 'exclusive') : await lockContent(annex.repo.layout, item.key, 'exclusive');
+  if (lockable && !targetLock && contentLocksWork()) {
     throw new FerryError(`the content of ${item.key} is locked by another process (a drop or a transfer is using it)`, { hint: 'try again once it has finished' });
   }
   checkpoint('drop-target-locked', item.key); // the race test pauses here: our copy locked, no other yet

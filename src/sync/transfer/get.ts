@@ -3,11 +3,12 @@
 // verified against its key as it arrives; then per batch, as for add (docs/NOTES.md "Durability order"):
 // all received files durable, moved under their keys, durable again, and only then logged as present.
 // Finally unlocked files get their content in the work tree.
+import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Annex } from '../../annex/index.js';
-import { locationLogPath, presenceChange, presentIn, receiveToTmp } from '../../annex/index.js';
+import { VerificationError, locationLogPath, presenceChange, presentIn, receiveToTmp } from '../../annex/index.js';
 import type { Remote } from '../../remotes/index.js';
-import { transferLock } from '../../remotes/index.js';
+import { RemoteReadError, transferLock, worthRetrying } from '../../remotes/index.js';
 import { DurableBatch, FerryError, checkpoint, errorMessage, mapPool } from '../../util/index.js';
 import { checkDiskReserve, diskReserve } from './disk-reserve.js';
 import type { TransferItem } from './items.js';
@@ -21,6 +22,8 @@ export interface GetOptions {
 }
 
 const BATCH = 1000;
+/** Tries per remote of a key whose bytes failed verification or whose remote failed transiently. */
+const ATTEMPTS = 5;
 
 export class NoCopyAvailableError extends FerryError {
   constructor(key: string, elsewhere: readonly string[]) {
@@ -117,20 +120,30 @@ async function fetchKey(annex: Annex, remotes: readonly Remote[], item: Transfer
   for (const remote of candidates) {
     const note = `from ${remote.name}...`;
     events.start?.(item, note);
-    try {
-      await checkDiskReserve(annex, item.size, reserve);
-      const lock = await transferLock(annex.repo.layout, 'download', remote.uuid, item.key);
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       try {
-        const tmp = await receiveToTmp(annex.repo.layout, item.key, remote.name, (sink) => remote.retrieve(item.key, sink),
-          (bytes) => events.progress?.(item, bytes, item.size));
-        checkpoint('received', item.key);
-        return { tmp, note };
-      } finally {
-        lock?.release();
+        await checkDiskReserve(annex, item.size, reserve);
+        const lock = await transferLock(annex.repo.layout, 'download', remote.uuid, item.key);
+        try {
+          const tmp = await receiveToTmp(annex.repo.layout, item.key, remote.name, (sink) => remote.retrieve(item.key, sink),
+            (bytes) => events.progress?.(item, bytes, item.size));
+          checkpoint('received', item.key);
+          return { tmp, note };
+        } finally {
+          lock?.release();
+        }
+      } catch (err) {
+        if (!(err instanceof FerryError)) throw err;
+        lastError = err;
+        // Bytes that failed verification were discarded, and a transient failure outlived the store's own
+        // retries: the next attempt may get a good copy. Anything else will not change by asking again.
+        // Content that failed verification is tried once more from a local repository (the partial file it
+        // resumed may have been the damaged part; a damaged source fails again and is reported), and up to
+        // ATTEMPTS times from a remote whose reads can differ (a damaged read over the network).
+        if (!worthRetrying(err) || (err instanceof VerificationError && !remote.capabilities.transientReads && attempt >= 2)) break;
+        // Damaged bytes may be in the partial file already: start this key again rather than resume after them.
+        if (err instanceof RemoteReadError && err.damaged) await rm(annex.repo.layout.tmpObjectPath(item.key), { force: true });
       }
-    } catch (err) {
-      if (!(err instanceof FerryError)) throw err;
-      lastError = err;
     }
   }
   throw lastError instanceof Error ? lastError : new NoCopyAvailableError(item.key, []);

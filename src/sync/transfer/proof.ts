@@ -9,6 +9,9 @@ import { lockContent } from '../../annex/index.js';
 import type { Remote } from '../../remotes/index.js';
 import type { Lock } from '../../util/index.js';
 
+/** A content lock held on a counted copy, or nothing held for a special remote's copy. */
+type Held = Pick<Lock, 'release'>;
+
 export interface ProofNeed {
   readonly numcopies: number;
   readonly mincopies: number;
@@ -35,7 +38,7 @@ export interface ProofInput {
 
 /** Counts and locks copies until the need is met (or every candidate has been tried). */
 export async function proveCopies(annex: Annex, remotes: readonly Remote[], input: ProofInput): Promise<Proof> {
-  const locks: Lock[] = [];
+  const locks: Held[] = [];
   let verified = 0;
   let trusted = 0;
   const { numcopies, mincopies } = input.need;
@@ -69,7 +72,7 @@ export async function proveCopies(annex: Annex, remotes: readonly Remote[], inpu
 }
 
 /** A shared lock on `uuid`'s copy of `key` when it can be taken and the content is there; else undefined. */
-async function lockCopy(annex: Annex, remotes: readonly Remote[], uuid: string, key: string): Promise<Lock | undefined> {
+async function lockCopy(annex: Annex, remotes: readonly Remote[], uuid: string, key: string): Promise<Held | undefined> {
   if (uuid === annex.uuid) {
     const lock = await lockContent(annex.repo.layout, key, 'shared');
     if (lock && await annex.objects.has(key)) return lock;
@@ -77,7 +80,9 @@ async function lockCopy(annex: Annex, remotes: readonly Remote[], uuid: string, 
     return undefined;
   }
   const remote = remotes.find((r) => r.uuid === uuid);
-  if (!remote?.capabilities.contentLocks) return undefined;
+  if (!remote) return undefined;
+  // A special remote's copy counts when checkPresent finds it now, with nothing held (as git-annex counts it).
+  if (!remote.capabilities.contentLocks) return await remote.checkPresent(key) ? { release() { /* nothing held */ } } : undefined;
   const lock = await remote.lockContent(key, 'shared');
   if (lock && await remote.checkPresent(key)) return lock;
   lock?.release();

@@ -1,0 +1,25 @@
+import { renameRemote } from '../../remotes/index.js';
+import { ExitCode, UsageError } from '../../util/index.js';
+import type { Command } from '../command.js';
+import { jsonOption } from '../command.js';
+import { withAnnex } from '../open.js';
+import { reportConfigured } from '../output/remote-config.js';
+
+export const command: Command = {
+  name: 'renameremote',
+  summary: 'change the name a special remote is enabled by',
+  usage: 'NAME|UUID|DESCRIPTION NEWNAME',
+  description: [
+    "Changes the name remote.log keeps for 'enableremote', as git-annex's renameremote does; a clone",
+    'where the remote is enabled keeps using it under its old local name (rename that with git remote rename).',
+  ].join('\n'),
+  options: [jsonOption],
+  async run({ positional }, { out, cwd }) {
+    if (positional.length !== 2) throw new UsageError('Specify the remote and its new name.', 'ferry renameremote OLD NEW');
+    const [name, newName] = positional as [string, string];
+    return withAnnex(cwd, async (annex) => {
+      reportConfigured(out, 'renameremote', positional, await renameRemote(annex, name, newName));
+      return ExitCode.ok;
+    });
+  },
+};
