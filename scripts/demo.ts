@@ -88,6 +88,22 @@ try {
   sh('ferry', ['sync'], repo);
   sh('cat', ['notes.txt'], repo);
 
+  const usb = join(dir, 'usb-stick');
+  mkdirSync(usb);
+  say(`A special remote: an encrypted directory at ${usb} (a USB stick, a synced folder; S3 works the same way)`);
+  sh('ferry', ['initremote', 'usb', 'type=directory', `directory=${usb}`, 'encryption=shared', 'chunk=1MiB'], repo);
+  sh('ferry', ['copy', '--to', 'usb', '2026/hike.mov'], repo);
+  say('What the stick holds: chunks named by HMAC, their bytes encrypted; no file name, no content readable');
+  sh('find', ['.', '-type', 'f', '-path', '*GPGHMACSHA1*'], usb);
+  say('Now hike.mov may go from the laptop (the stick and the desktop have it), and comes back from the stick, decrypted and verified');
+  sh('ferry', ['drop', '2026/hike.mov'], repo);
+  sh('ferry', ['get', '--from', 'usb', '2026/hike.mov'], repo);
+  sh('ferry', ['info', 'usb'], repo);
+  if (has('git-annex')) {
+    say('git-annex reads the same stick: its fsck fetches each chunk, decrypts it and checks it');
+    sh('git', ['annex', 'fsck', '--from', 'usb', '2026/hike.mov'], repo);
+  }
+
   say('Done. Next: `ferry help`, and the README for the command reference.');
 } finally {
   spawnSync('chmod', ['-R', 'u+w', dir]);
