@@ -8,7 +8,7 @@ export type { GitRemoteConfig } from './git/git-remotes.js';
 export { transferLock, TransferInProgressError } from './git/transfer-lock.js';
 export type { Store, StoreStat, StoreEntry, StoreCapabilities, PutSource, PutOptions, GetOptions } from './store/index.js';
 export { StoreNotFoundError, StoreTransientError, StorePermanentError } from './store/index.js';
-export { initRemote, enableRemote, renameRemote, RemoteNameTakenError } from './special/configure.js';
+export { initRemote, enableRemote, renameRemote, autoEnableRemotes, RemoteNameTakenError } from './special/configure.js';
 export type { ConfiguredRemote } from './special/configure.js';
 export { parseParamWords, redactConfig, BadRemoteConfigError } from './special/config.js';
 export { enabledSpecialRemotes } from './special/open.js';

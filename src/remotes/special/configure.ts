@@ -121,6 +121,28 @@ export async function renameRemote(annex: Annex, name: string, newName: string):
   return { name: newName, uuid: record.uuid, type: config.get('type') ?? '', encryption: config.get('encryption') ?? 'none' };
 }
 
+/**
+ * git-annex init's autoenable: special remotes recorded with autoenable=true and not enabled here yet are
+ * enabled, each under its remote.log name; one that needs a local parameter (a directory remote's path) or
+ * cannot be reached is reported with the reason, and init goes on.
+ */
+export async function autoEnableRemotes(annex: Annex, cwd: string): Promise<{ enabled: string[]; failed: { name: string; reason: string }[] }> {
+  const enabled: string[] = [];
+  const failed: { name: string; reason: string }[] = [];
+  const here = new Set(annex.repo.config.keysWithPrefix('remote.').filter((k) => k.endsWith('.annex-uuid')).map((k) => annex.repo.config.get(k)));
+  for (const record of await specialRemoteRecords(annex)) {
+    const name = record.config.get('name');
+    if (name === undefined || here.has(record.uuid) || !['true', 'yes'].includes(record.config.get('autoenable') ?? '')) continue;
+    try {
+      await enableRemote(annex, name, new Map(), cwd);
+      enabled.push(name);
+    } catch (err) {
+      failed.push({ name, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { enabled, failed };
+}
+
 function typeOrThrow(name: string): SpecialType {
   const type = specialType(name);
   if (type === undefined) {

@@ -20,7 +20,7 @@ test('sync --content moves content through an encrypted special remote between t
 
   const sent = await ferry(origin, ['copy', '--to', 'cloud', '-J', '2', '--json', '--json-progress', 'a.bin']);
   const records = jsonLines(sent.stdout);
-  assert.ok(records.some((r) => typeof r['byte-progress'] === 'number' && (r['byte-progress'] as number) > 0), 'progress is reported');
+  assert.ok(records.some((r) => typeof r['byte-progress'] === 'number' && (r['byte-progress']) > 0), 'progress is reported');
   assert.equal(records.filter((r) => r.success === true).length, 1);
   // The rest goes with sync: no preferred content set means the remote wants everything.
   const synced = await ferry(origin, ['sync', '--content']);
