@@ -27,12 +27,17 @@ const MiB = 1 << 20;
 
 const cases = {
   'put and get a whole file (path source)': async ({ store, p, t }) => {
-    const data = bytes(1, 100_000);
-    const file = join(await tempDir(t), 'src');
-    await writeFile(file, data);
-    await store.put(`${p}obj`, { path: file });
-    assert.deepEqual(await getAll(store, `${p}obj`), data);
-    assert.equal((await store.stat(`${p}obj`))?.size, data.length);
+    // A small file, and one large enough for a backend's whole-file fast path (the kernel's copy).
+    for (const [i, size] of [100_000, 12 * MiB + 7].entries()) {
+      const data = bytes(1 + i, size);
+      const file = join(await tempDir(t), 'src');
+      await writeFile(file, data);
+      let reported = 0;
+      await store.put(`${p}obj${i}`, { path: file }, { progress: (b) => { reported = b; } });
+      assert.ok((await getAll(store, `${p}obj${i}`)).equals(data), `${size} bytes intact`);
+      assert.equal((await store.stat(`${p}obj${i}`))?.size, data.length);
+      assert.equal(reported, size, 'progress ends at the size');
+    }
   },
 
   'put and get part of a file (path source with offset and size)': async ({ store, p, t }) => {

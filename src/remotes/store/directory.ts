@@ -41,7 +41,7 @@ export class DirectoryStore implements Store {
     const { tmp, fh } = await this.openTemp(name);
     try {
       try {
-        await writeSource(fh, source, opts);
+        await writeSource(fh, source, opts, tmp);
         await fh.chmod(0o444);
       } finally {
         await fh.close();
