@@ -15,6 +15,16 @@ export class RemoteUnavailableError extends FerryError {
   }
 }
 
+/** A special remote holds some of a key's chunks but not this one. */
+export class MissingChunkError extends FerryError {
+  constructor(remote: string, key: string, piece: string) {
+    super(`${remote} has only part of ${key}: ${piece} is missing`, {
+      data: { remote, key, piece },
+      hint: `run 'ferry fsck --from ${remote}' to correct what the location log says about it`,
+    });
+  }
+}
+
 /**
  * Reading a key's bytes from a remote failed part-way. `damaged`: what arrived failed an integrity check (an
  * encrypted object's MDC, a malformed message), so bytes already received from it cannot be trusted and the

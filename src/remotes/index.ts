@@ -1,6 +1,6 @@
 // The remotes layer's public face: repositories that hold content, seen from this one.
 export type { Remote, RemoteCapabilities, StoreItem, StoreOptions } from './remote.js';
-export { ContentNotThereError, RemoteReadError, RemoteUnavailableError, worthRetrying } from './errors.js';
+export { ContentNotThereError, MissingChunkError, RemoteReadError, RemoteUnavailableError, worthRetrying } from './errors.js';
 export { openRemotes } from './open.js';
 export type { OpenedRemotes, SkippedRemote } from './open.js';
 export { gitRemotes, localPath, LOCAL_COST } from './git/git-remotes.js';
@@ -13,7 +13,6 @@ export type { ConfiguredRemote } from './special/configure.js';
 export { parseParamWords, redactConfig, BadRemoteConfigError } from './special/config.js';
 export { enabledSpecialRemotes } from './special/open.js';
 export { specialRemoteRecords, findSpecialRemote, UnknownSpecialRemoteError } from './special/remote-log.js';
-export { MissingChunkError } from './special/special-remote.js';
 export { specialTypeParams } from './special/types/registry.js';
 export { specialRemoteFacts } from './special/facts.js';
 export type { RemoteFacts } from './special/facts.js';

@@ -10,7 +10,7 @@ import type { Annex, Sink } from '../../annex/index.js';
 import { chunkCountChange, chunkLogPath, loggedChunks, parseKeyOrThrow } from '../../annex/index.js';
 import type { Lock } from '../../util/index.js';
 import { FerryError, checkpoint, errorMessage, mapPool } from '../../util/index.js';
-import { ContentNotThereError, RemoteReadError, isDamagedRead } from '../errors.js';
+import { ContentNotThereError, MissingChunkError, RemoteReadError, isDamagedRead } from '../errors.js';
 import { StoreTransientError } from '../store/index.js';
 import type { Remote, RemoteCapabilities, StoreItem, StoreOptions } from '../remote.js';
 import type { PutSource, Store } from '../store/index.js';
@@ -49,15 +49,6 @@ const STORE_JOBS = 4;
 const PIECE_BUFFER = 8 << 20;
 /** Tries of one such piece whose read was damaged or failed transiently. */
 const PIECE_ATTEMPTS = 3;
-
-export class MissingChunkError extends FerryError {
-  constructor(remote: string, key: string, piece: string) {
-    super(`${remote} has only part of ${key}: ${piece} is missing`, {
-      data: { remote, key, piece },
-      hint: `run 'ferry fsck --from ${remote}' to correct what the location log says about it`,
-    });
-  }
-}
 
 export class SpecialRemote implements Remote {
   readonly capabilities: RemoteCapabilities = { contentLocks: false, ownLog: false, transientReads: true };
