@@ -1,6 +1,7 @@
 // After tsc: make the compiled entry points runnable from dist/bin by their command names, so tests can put
 // dist/bin first on PATH and run exactly what was just built (git finds `git-remote-ferry` the same way).
-// Also writes dist/hooks/, the hooks directory ferry hands git on its own command lines (docs/NOTES.md).
+// Also writes dist/hooks/, the hooks directory ferry hands git on its own command lines (docs/NOTES.md), and
+// dist/hooks-lean/.
 import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,4 +46,15 @@ for (const name of hookNames) {
     ].join('\n');
   writeFileSync(file, `#!/bin/sh\n${body}`);
   chmodSync(file, 0o755);
+}
+
+// dist/hooks-lean/: the same without the hooks git runs on every ref or index update. ferry hands git this
+// directory when the user has neither of those hooks, so its branch commits spawn no shell that would only
+// find nothing to run (a copy's two commits ran ten of them).
+const everyUpdate = new Set(['reference-transaction', 'post-index-change']);
+const lean = join(root, 'dist', 'hooks-lean');
+rmSync(lean, { recursive: true, force: true });
+mkdirSync(lean, { recursive: true });
+for (const name of hookNames.filter((n) => !everyUpdate.has(n))) {
+  symlinkSync(join('..', 'hooks', name), join(lean, name));
 }

@@ -1,12 +1,13 @@
 // A repository as ferry sees it: where it is, its config, and the git environment every command in it uses.
 // Opening costs two git processes (rev-parse, config -l); everything else is created when first needed.
+import { accessSync, constants } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CatFile, GitError, NotAGitRepositoryError, runGit } from '../git/index.js';
 import type { GitEnv } from '../git/index.js';
 import { GitConfig } from './config.js';
 import { NoWorkTreeError, NotInitialisedError, PathOutsideRepoError, UnsupportedVersionError } from './errors.js';
 import { AnnexLayout } from './layout.js';
-import { ferryCommandLine, ferryHooksDir } from './self.js';
+import { EVERY_UPDATE_HOOKS, ferryCommandLine, ferryHooksDir, ferryLeanHooksDir } from './self.js';
 
 export const SUPPORTED_VERSION = '10';
 
@@ -24,11 +25,14 @@ export class AnnexRepo {
     public config: GitConfig,
   ) {
     this.layout = new AnnexLayout(gitDir, top === undefined);
+    const userHooks = userHooksDir(config, top ?? gitDir, gitDir);
+    // Without a user hook to hand them to, the hooks git runs on every ref or index update need not run.
+    const lean = !EVERY_UPDATE_HOOKS.some((h) => isExecutable(join(userHooks, h)));
     this.git = {
       cwd: top ?? gitDir,
-      configArgs: ferryGitConfigArgs(),
+      configArgs: ferryGitConfigArgs(lean ? ferryLeanHooksDir : ferryHooksDir),
       env: {
-        FERRY_USER_HOOKS: userHooksDir(config, top ?? gitDir, gitDir),
+        FERRY_USER_HOOKS: userHooks,
         FERRY_NODE: process.execPath,
       },
     };
@@ -118,15 +122,24 @@ function relativeUp(prefix: string): string {
  * names, so ferry never starts git-annex) and ferry's hooks directory, whose hooks run ferry's part and
  * then the user's own hooks (docs/NOTES.md "ferry and git-annex in one repository").
  */
-function ferryGitConfigArgs(): string[] {
+function ferryGitConfigArgs(hooksDir: string): string[] {
   return [
     '-c', `filter.annex.process=${ferryCommandLine('filter-process')}`,
     '-c', `filter.annex.smudge=${ferryCommandLine('smudge')} -- %f`,
     '-c', `filter.annex.clean=${ferryCommandLine('smudge', '--clean')} -- %f`,
     // Should the filter die (killed with ferry), git must fail rather than commit or stage a file's content itself.
     '-c', 'filter.annex.required=true',
-    '-c', `core.hooksPath=${ferryHooksDir}`,
+    '-c', `core.hooksPath=${hooksDir}`,
   ];
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false; // absent or not executable: git would not run it either
+  }
 }
 
 /** Where the user's own hooks are: core.hooksPath if set (relative to where hooks run), else .git/hooks. */

@@ -6,6 +6,10 @@ import { fileURLToPath } from 'node:url';
 export const ferryScript = fileURLToPath(new URL('../../bin/ferry.js', import.meta.url));
 /** dist/hooks: one wrapper per git hook name (scripts/link-bins.mjs). */
 export const ferryHooksDir = fileURLToPath(new URL('../../hooks', import.meta.url));
+/** dist/hooks-lean: the same, less the hooks git runs on every ref or index update (for users without them). */
+export const ferryLeanHooksDir = fileURLToPath(new URL('../../hooks-lean', import.meta.url));
+/** The hooks git runs on every ref or index update. */
+export const EVERY_UPDATE_HOOKS = ['reference-transaction', 'post-index-change'] as const;
 
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
