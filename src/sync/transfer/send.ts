@@ -4,13 +4,15 @@
 import type { Annex } from '../../annex/index.js';
 import { locationLogPath, presenceChange } from '../../annex/index.js';
 import type { Remote, StoreItem } from '../../remotes/index.js';
-import { FerryError, errorMessage } from '../../util/index.js';
+import { FerryError, errorMessage, mapPool } from '../../util/index.js';
 import type { TransferItem } from './items.js';
 import type { TransferEvents, TransferResult } from './results.js';
 
 // Each batch costs a commit on both sides (five git processes each); 10,000 small files in batches of
 // 1,000 spent about a second of CPU on them. Larger batches only delay the log, never the content's safety.
 const BATCH = 5000;
+/** Keys looked up at once (here, and whether the remote has them). */
+const LOOKUPS = 16;
 
 export interface SendOutcome {
   readonly results: TransferResult[];
@@ -32,14 +34,19 @@ async function sendBatch(annex: Annex, remote: Remote, items: readonly TransferI
   results: TransferResult[], there: Set<string>, jobs: number | undefined): Promise<void> {
   const toStore = new Map<string, StoreItem>();
   const found: string[] = [];
-  for (const item of items) {
-    if (there.has(item.key) || toStore.has(item.key)) continue;
-    const src = await annex.objects.find(item.key);
-    if (!src) continue; // nothing here to send: git-annex says nothing either
-    if (await remote.checkPresent(item.key)) {
-      found.push(item.key); // already there; only our log may need to learn it
-      there.add(item.key);
-    } else toStore.set(item.key, { key: item.key, src });
+  // Looked up concurrently: each lookup waits on a stat or a request, and a cloud remote's on the network.
+  const keys = [...new Set(items.map((i) => i.key))].filter((k) => !there.has(k));
+  const looked = await mapPool(keys, LOOKUPS, async (key) => {
+    const src = await annex.objects.find(key);
+    // Nothing here to send: git-annex says nothing either.
+    return { key, src, present: src !== undefined && await remote.checkPresent(key) };
+  });
+  for (const { key, src, present } of looked) {
+    if (src === undefined) continue;
+    if (present) {
+      found.push(key); // already there; only our log may need to learn it
+      there.add(key);
+    } else toStore.set(key, { key, src });
   }
   const errors = new Map<string, string>();
   const byKey = new Map<string, TransferItem[]>();
