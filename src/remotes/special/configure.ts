@@ -57,6 +57,8 @@ export async function initRemote(annex: Annex, name: string, params: ReadonlyMap
   stored.set('type', type.name);
   type.defaults?.(stored, { name, uuid });
   if (stored.get('encryption') === 'shared') for (const [k, v] of newCipherConfig()) stored.set(k, v);
+  const creds = await type.embedCredentials?.({ name, uuid, gitDir: annex.repo.gitDir, config: new Map([...stored, ...local]) }, true);
+  for (const [k, v] of creds ?? []) stored.set(k, v);
   const ctx: TypeContext = { name, uuid, gitDir: annex.repo.gitDir, config: new Map([...stored, ...local]) };
   await type.prepare?.(ctx);
   await writeSpecialConfig(annex, uuid, stored, name);
@@ -93,6 +95,11 @@ export async function enableRemote(annex: Annex, name: string, params: ReadonlyM
     }
   }
   const stored = new Map([...record.config, ...changed]);
+  const creds = await type.embedCredentials?.({ name: remoteName, uuid: record.uuid, gitDir: annex.repo.gitDir, config: new Map([...stored, ...local]) }, false);
+  for (const [k, v] of creds ?? []) {
+    stored.set(k, v);
+    changed.set(k, v);
+  }
   const ctx: TypeContext = { name: remoteName, uuid: record.uuid, gitDir: annex.repo.gitDir, config: new Map([...stored, ...local]) };
   await type.verify?.(ctx);
   if (changed.size > 0) {

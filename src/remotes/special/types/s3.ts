@@ -3,9 +3,10 @@
 // stores signature=v4 (git-annex's default here is v2), and for an endpoint other than AWS's it uses and
 // stores requeststyle=path (an IP address or a private host has no per-bucket names).
 import { StoreNotFoundError, annexCredsFile, openS3Store, resolveS3Credentials, writeAnnexCreds } from '../../store/index.js';
-import type { S3Store, Store } from '../../store/index.js';
+import type { S3Credentials, S3Store, Store } from '../../store/index.js';
 import { FerryError, parseSize } from '../../../util/index.js';
 import { BadRemoteConfigError } from '../config.js';
+import { S3_CREDS_FIELD, decodeEmbeddedCreds, encodeEmbeddedCreds, wantsEmbeddedCreds } from '../embedded-creds.js';
 import type { ParamSpec } from '../config.js';
 import { s3Layout } from '../layout.js';
 import type { SpecialType, TypeContext } from './type.js';
@@ -45,6 +46,7 @@ export const s3Type: SpecialType = {
     if (config.get('host') !== AWS_HOST && !config.has('requeststyle')) config.set('requeststyle', 'path');
   },
   openStore: openS3,
+  embedCredentials,
   async prepare(ctx) {
     const store = await openS3(ctx);
     try {
@@ -73,7 +75,7 @@ export const s3Type: SpecialType = {
 async function openS3(ctx: TypeContext): Promise<S3Store> {
   const c = ctx.config;
   if (c.get('signature') === 'anonymous') throw new BadRemoteConfigError('signature', 'anonymous S3 access is not supported yet');
-  const { credentials } = await resolveS3Credentials({ credsFile: annexCredsFile(ctx.gitDir, ctx.uuid) });
+  const credentials = await credentialsOf(ctx);
   const port = c.get('port');
   const protocol = c.get('protocol');
   const partText = c.get('partsize');
@@ -91,10 +93,48 @@ async function openS3(ctx: TypeContext): Promise<S3Store> {
   });
 }
 
-/** As git-annex does at initremote and enableremote: a pair given in the environment is cached for this clone. */
+/**
+ * git-annex's order (Creds.hs): the environment, the cache file, then remote.log's s3creds (decrypted only
+ * when needed: git-annex's own costs one 65M-iteration S2K), then the SDK's chain (undefined).
+ */
+async function credentialsOf(ctx: TypeContext): Promise<S3Credentials | undefined> {
+  const { credentials, source } = await resolveS3Credentials({ credsFile: annexCredsFile(ctx.gitDir, ctx.uuid) });
+  if (source !== 'AWS default chain') return credentials;
+  return decodeEmbeddedCreds(ctx.name, ctx.config);
+}
+
+/**
+ * As git-annex does at initremote and enableremote: a pair from the environment or from remote.log is
+ * cached for this clone (mode 600), so later commands need neither.
+ */
 async function cacheCredentials(ctx: TypeContext): Promise<void> {
   const { credentials, source } = await resolveS3Credentials({});
-  if (credentials && source === 'environment') await writeAnnexCreds(annexCredsFile(ctx.gitDir, ctx.uuid), credentials);
+  const pair = credentials && source === 'environment' ? credentials : await decodeEmbeddedCreds(ctx.name, ctx.config);
+  if (pair) await writeAnnexCreds(annexCredsFile(ctx.gitDir, ctx.uuid), pair);
+}
+
+/**
+ * embedcreds=yes: the pair of the environment (or, at enableremote, this clone's cache) into remote.log's
+ * s3creds, encrypted with the cipher when there is one (embedded-creds.ts). At enableremote an unchanged
+ * pair is left as it is, so remote.log does not change for nothing.
+ */
+async function embedCredentials(ctx: TypeContext, initial: boolean): Promise<ReadonlyMap<string, string>> {
+  if (!wantsEmbeddedCreds(ctx.config)) return new Map();
+  const { credentials, source } = await resolveS3Credentials({ credsFile: initial ? undefined : annexCredsFile(ctx.gitDir, ctx.uuid) });
+  if (!credentials || (source !== 'environment' && source !== 'git-annex creds file')) {
+    if (!initial) return new Map();
+    throw new BadRemoteConfigError('embedcreds', 'yes needs the key pair in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      'set both for this command; the pair is then kept in remote.log for every clone');
+  }
+  if (credentials.sessionToken !== undefined) {
+    throw new BadRemoteConfigError('embedcreds', 'temporary credentials (AWS_SESSION_TOKEN is set) cannot be embedded: git-annex keeps a key id and secret only',
+      'use a long-lived key pair, or embedcreds=no');
+  }
+  if (!initial) {
+    const current = await decodeEmbeddedCreds(ctx.name, ctx.config).catch(() => undefined);
+    if (current?.accessKeyId === credentials.accessKeyId && current.secretAccessKey === credentials.secretAccessKey) return new Map();
+  }
+  return new Map([[S3_CREDS_FIELD, await encodeEmbeddedCreds(ctx.config, credentials)]]);
 }
 
 /** The bucket's annex-uuid marker must be this remote's; initremote writes it when absent. */

@@ -35,4 +35,9 @@ export interface SpecialType {
   prepare?(ctx: TypeContext): Promise<void>;
   /** enableremote's check that the medium is this remote's (S3: the marker holds this uuid). */
   verify?(ctx: TypeContext): Promise<void>;
+  /**
+   * remote.log fields holding credentials (S3: s3creds with embedcreds=yes), computed at initremote
+   * (`initial`) and enableremote before the medium is touched; empty when nothing is to change.
+   */
+  embedCredentials?(ctx: TypeContext, initial: boolean): Promise<ReadonlyMap<string, string>>;
 }
