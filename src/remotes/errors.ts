@@ -1,7 +1,6 @@
 import { VerificationError } from '../annex/index.js';
 import { IntegrityError, MalformedMessageError, WrongPassphraseError } from '../crypto/index.js';
 import { FerryError } from '../util/index.js';
-import { StoreTransientError } from './store/index.js';
 
 export class ContentNotThereError extends FerryError {
   constructor(remote: string, key: string) {
@@ -49,9 +48,9 @@ export function isDamagedRead(err: unknown): boolean {
 
 /**
  * Whether fetching a key again from the same remote may succeed: its bytes failed verification (the key's
- * hash, or an encrypted object's integrity check), or the store failed transiently past its own retries.
- * Missing content, a wrong cipher or denied access will not change by asking again.
+ * hash, or an encrypted object's integrity check). A transient failure has had the store's own retries
+ * already; missing content, a wrong cipher or denied access will not change by asking again.
  */
 export function worthRetrying(err: unknown): boolean {
-  return err instanceof VerificationError || err instanceof StoreTransientError || err instanceof RemoteReadError;
+  return err instanceof VerificationError || (err instanceof RemoteReadError && err.damaged);
 }

@@ -80,7 +80,7 @@ export function noteLayout(r: TransferResult): { suffix: string; lines: string[]
   const long = all.length > 1;
   const unsafe = long && all[0] === 'unsafe';
   const suffix = !r.note ? '' : !long ? ` (${r.note})` : unsafe ? ' (unsafe)' : '';
-  const lines = long ? all.slice(unsafe ? 1 : 0) : [r.error ?? 'failed'];
+  const lines = long ? all.slice(unsafe ? 1 : 0) : [r.error ?? 'failed', ...(r.hint ? [`hint: ${r.hint}`] : [])];
   return { suffix, lines, long, unsafe };
 }
 

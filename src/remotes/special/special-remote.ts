@@ -11,7 +11,7 @@ import { chunkCountChange, chunkLogPath, loggedChunks, parseKeyOrThrow } from '.
 import type { Lock } from '../../util/index.js';
 import { FerryError, checkpoint, errorMessage, mapPool } from '../../util/index.js';
 import { ContentNotThereError, MissingChunkError, RemoteReadError, isDamagedRead } from '../errors.js';
-import { StoreTransientError } from '../store/index.js';
+import { StorePermanentError, StoreTransientError } from '../store/index.js';
 import type { Remote, RemoteCapabilities, StoreItem, StoreOptions } from '../remote.js';
 import type { PutSource, Store } from '../store/index.js';
 import { candidateChunkings, chunkingFor, pieces } from './chunks.js';
@@ -63,13 +63,25 @@ export class SpecialRemote implements Remote {
   }
 
   async checkPresent(key: string): Promise<boolean> {
-    for (const chunking of await this.candidates(key)) {
-      if (await this.allPresent(key, chunking)) return true;
+    try {
+      for (const chunking of await this.candidates(key)) {
+        if (await this.allPresent(key, chunking)) return true;
+      }
+      return false;
+    } catch (err) {
+      throw named(this.name, key, err);
     }
-    return false;
   }
 
   async retrieve(key: string, sink: Sink): Promise<void> {
+    try {
+      await this.retrieveFrom(key, sink);
+    } catch (err) {
+      throw named(this.name, key, err);
+    }
+  }
+
+  private async retrieveFrom(key: string, sink: Sink): Promise<void> {
     let lastError: MissingChunkError | undefined;
     // Every layout holds the same content, so when one turns out incomplete (a chunk missing, a chunk log
     // that claims more than there is) the next one continues from the bytes already received; the key's hash
@@ -105,14 +117,18 @@ export class SpecialRemote implements Remote {
       try {
         stored.push({ key, chunking: await this.storeOne(key, src, opts.progress ? (b) => opts.progress!(key, b) : undefined) });
       } catch (err) {
-        done(key, err instanceof Error ? err : new Error(errorMessage(err)));
+        const e = named(this.name, key, err);
+        done(key, e instanceof Error ? e : new Error(errorMessage(e)));
       }
     });
     // The store's bytes are durable before any log says they are there (docs/NOTES.md "Durability order").
     try {
       await this.settings.store.flush();
     } catch (err) {
-      for (const { key } of stored) done(key, err instanceof Error ? err : new Error(errorMessage(err)));
+      for (const { key } of stored) {
+        const e = named(this.name, key, err);
+        done(key, e instanceof Error ? e : new Error(errorMessage(e)));
+      }
       return;
     }
     const changes = new Map<string, (old: string) => string>();
@@ -125,6 +141,14 @@ export class SpecialRemote implements Remote {
 
   async remove(key: string, lock: Lock | undefined): Promise<void> {
     lock?.release(); // never taken: a special remote has no content locks
+    try {
+      await this.removeFrom(key);
+    } catch (err) {
+      throw named(this.name, key, err);
+    }
+  }
+
+  private async removeFrom(key: string): Promise<void> {
     const changes = new Map<string, (old: string) => string>();
     for (const chunking of await this.candidates(key)) {
       const size = sizeFor(key);
@@ -283,4 +307,14 @@ async function* withoutPrefix(stream: AsyncIterable<Uint8Array>, n: number): Asy
     yield left > 0 ? chunk.subarray(left) : chunk;
     left = 0;
   }
+}
+
+/**
+ * A store's error with the remote and the key named (the store knows only its medium and object names),
+ * keeping its class, which retries decide by, and its hint. Errors that name the remote already pass as they are.
+ */
+function named(remote: string, key: string, err: unknown): unknown {
+  if (err instanceof StoreTransientError) return new StoreTransientError(remote, `${key}: ${err.message}`, { name: key, cause: err });
+  if (err instanceof StorePermanentError) return new StorePermanentError(remote, `${key}: ${err.message}`, { name: key, cause: err, hint: err.hint });
+  return err;
 }

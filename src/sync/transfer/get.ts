@@ -78,7 +78,7 @@ async function getBatch(annex: Annex, remotes: readonly Remote[], items: readonl
   const received = new Map<string, { tmp: string; note: string }>();
   const inFlight = new Map<string, Promise<{ tmp: string; note: string }>>();
   const durable = new DurableBatch();
-  const outcomes = await mapPool(items, opts.jobs ?? 4, async (item): Promise<{ item: TransferItem; note?: string; error?: string }> => {
+  const outcomes = await mapPool(items, opts.jobs ?? 4, async (item): Promise<{ item: TransferItem; note?: string; error?: string; hint?: string }> => {
     try {
       // Two files with the same content share one transfer.
       let pending = inFlight.get(item.key);
@@ -92,7 +92,7 @@ async function getBatch(annex: Annex, remotes: readonly Remote[], items: readonl
       return { item, note: got.note };
     } catch (err) {
       if (!(err instanceof FerryError)) throw err;
-      return { item, error: errorMessage(err) };
+      return { item, error: errorMessage(err), hint: err.hint };
     }
   });
   // Durable in the temp area, then under their keys, then logged (a log never claims what a crash could lose).
@@ -106,7 +106,7 @@ async function getBatch(annex: Annex, remotes: readonly Remote[], items: readonl
   await annex.branch.commit('update', new Map([...placed].map((k) => [locationLogPath(k), presenceChange(annex.uuid, true)] as const)));
   checkpoint('get-logged', String(placed.size));
   await fillUnlockedFiles(annex, outcomes.filter((o) => o.error === undefined).map((o) => o.item));
-  for (const o of outcomes) report({ item: o.item, ok: o.error === undefined, note: o.note, error: o.error });
+  for (const o of outcomes) report({ item: o.item, ok: o.error === undefined, note: o.note, error: o.error, hint: o.hint });
 }
 
 /** Receives one key into its partial file from the first remote that can give it. */

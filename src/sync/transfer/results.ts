@@ -7,6 +7,8 @@ export interface TransferResult {
   /** git-annex's note: "from origin...", "to origin...", or the reasons a drop was unsafe. */
   readonly note?: string;
   readonly error?: string;
+  /** What to do about the error, when the error says (a credentials or free-space hint). */
+  readonly hint?: string;
 }
 
 export interface TransferEvents {

@@ -48,7 +48,8 @@ async function sendBatch(annex: Annex, remote: Remote, items: readonly TransferI
       there.add(key);
     } else toStore.set(key, { key, src });
   }
-  const errors = new Map<string, string>();
+  const errors = new Map<string, { message: string; hint: string | undefined }>();
+  const failure = (err: Error) => ({ message: errorMessage(err), hint: err instanceof FerryError ? err.hint : undefined });
   const byKey = new Map<string, TransferItem[]>();
   for (const item of items) {
     if (!toStore.has(item.key)) continue;
@@ -57,7 +58,7 @@ async function sendBatch(annex: Annex, remote: Remote, items: readonly TransferI
   for (const [key] of toStore) for (const item of byKey.get(key) ?? []) events.start?.(item, `to ${remote.name}...`);
   try {
     await remote.storeKeys([...toStore.values()], (key, err) => {
-      if (err) errors.set(key, err.message);
+      if (err) errors.set(key, failure(err));
       else there.add(key);
     }, {
       ...(jobs !== undefined ? { jobs } : {}),
@@ -65,14 +66,14 @@ async function sendBatch(annex: Annex, remote: Remote, items: readonly TransferI
     });
   } catch (err) {
     if (!(err instanceof FerryError)) throw err;
-    for (const key of toStore.keys()) if (!there.has(key)) errors.set(key, errorMessage(err));
+    for (const key of toStore.keys()) if (!there.has(key)) errors.set(key, failure(err));
   }
   const logged = [...found, ...[...toStore.keys()].filter((k) => there.has(k))];
   await annex.branch.commit('update', new Map(logged.map((k) => [locationLogPath(k), presenceChange(remote.uuid, true)] as const)));
   for (const [key, sent] of byKey) {
     for (const item of sent) {
       const error = errors.get(key);
-      results.push({ item, ok: error === undefined, note: `to ${remote.name}...`, error });
+      results.push({ item, ok: error === undefined, note: `to ${remote.name}...`, error: error?.message, hint: error?.hint });
       events.done(results[results.length - 1]!);
     }
   }

@@ -70,6 +70,25 @@ test('retry gives up after the set number of attempts on transient errors, with 
   assert.equal(calls, 4);
 });
 
+test('a store whose operations used up their retries twice in a row gets one try per operation until one succeeds', async (t) => {
+  let calls = 0;
+  let down = true;
+  const dir = new DirectoryStore(await tempDir(t));
+  const store = new RetryStore(new HookedStore(dir, {
+    stat: (name) => { calls++; return down ? Promise.reject(new StoreTransientError('hooked', 'connection refused')) : dir.stat(name); },
+  }), { ...fast, attempts: 4 });
+  const tries = async () => {
+    const before = calls;
+    await store.stat('x').catch(() => undefined);
+    return calls - before;
+  };
+  assert.deepEqual([await tries(), await tries(), await tries(), await tries()], [4, 4, 1, 1], 'down after two exhausted operations');
+  down = false;
+  assert.equal(await tries(), 1, 'a success');
+  down = true;
+  assert.equal(await tries(), 4, 'retrying again after the success');
+});
+
 test('a retried put opens its source again', async (t) => {
   const dir = new DirectoryStore(await tempDir(t));
   let calls = 0;

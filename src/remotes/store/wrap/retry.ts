@@ -15,12 +15,17 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
 }
 
+/** Operations in a row that must use up their retries before the store counts as down. */
+const DOWN_AFTER = 2;
+
 export class RetryStore implements Store {
   readonly description: string;
   readonly capabilities: Store['capabilities'];
   private readonly attempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  /** Operations in a row that used up their retries on transient errors. */
+  private exhausted = 0;
 
   constructor(private readonly inner: Store, opts: RetryOptions = {}) {
     this.description = inner.description;
@@ -104,15 +109,28 @@ export class RetryStore implements Store {
     }
   }
 
+  /**
+   * Tries `fn` until it succeeds, fails for good, or the attempts run out. Once operations have used up
+   * their retries twice in a row with no success between, the store counts as down: later operations get
+   * one try each, so a command over many files reports an unreachable remote in seconds, not minutes;
+   * the first success restores retrying.
+   */
   private async retrying<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    const attempts = this.exhausted >= DOWN_AFTER ? 1 : this.attempts;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       try {
-        return await fn();
+        const result = await fn();
+        this.exhausted = 0;
+        return result;
       } catch (err) {
         // An abort wins over the error it caused: the caller asked to stop, not about the store.
         signal?.throwIfAborted();
-        if (!isTransient(err) || attempt >= this.attempts) throw err;
+        if (!isTransient(err)) throw err;
+        if (attempt >= attempts) {
+          this.exhausted++;
+          throw err;
+        }
         await this.backoff(attempt, signal);
       }
     }
