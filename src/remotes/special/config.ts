@@ -37,7 +37,11 @@ export const COMMON_PARAMS: readonly ParamSpec[] = [
   },
   {
     name: 'chunk', help: 'store files in chunks of this size (e.g. 8MiB): resumable transfers, bounded requests; 0 or absent stores whole',
-    check: (v) => (parseSize(v) === undefined ? `expected a size such as 8MiB, got '${v}'` : undefined),
+    check: (v) => {
+      const n = parseSize(v);
+      if (n === undefined) return `expected a size such as 8MiB, got '${v}'`;
+      return Number.isSafeInteger(n) ? undefined : `${v} is too large (at most 8 PiB)`;
+    },
   },
   {
     name: 'mac', help: `the HMAC for encrypted object names: ${MACS.join(', ')} (default HMACSHA1)`,
@@ -92,6 +96,8 @@ export function chunkSizeOf(config: ReadonlyMap<string, string>): number | undef
   const text = config.get('chunk');
   if (text === undefined) return undefined;
   const n = parseSize(text);
+  // Beyond 2^53 a size has no exact Number, so chunk keys' -S fields would not match git-annex's.
+  if (n !== undefined && !Number.isSafeInteger(n)) throw new BadRemoteConfigError('chunk', `${text} is too large (at most 8 PiB)`);
   return n === undefined || n <= 0 ? undefined : n;
 }
 
