@@ -47,6 +47,8 @@ export interface SpecialRemoteSettings {
 const STORE_JOBS = 4;
 /** Encrypted pieces up to this size are decrypted whole before they are written (the default chunk=8MiB). */
 const PIECE_BUFFER = 8 << 20;
+/** Pieces opened ahead of the one being read (encrypted: their key derivations run meanwhile). */
+const OPEN_AHEAD = 2;
 /** Tries of one such piece whose read was damaged or failed transiently. */
 const PIECE_ATTEMPTS = 3;
 
@@ -175,9 +177,12 @@ export class SpecialRemote implements Remote {
     const size = (await stat(src)).size;
     const chunking = chunkingFor(parseKeyOrThrow(key), size, this.settings.chunkSize);
     let done = 0;
+    // Chunks are looked for first, so an interrupted store resumes; a whole key is put at once (its presence
+    // was just checked, and a put replaces atomically).
+    const resumable = chunking.chunkSize !== undefined;
     for (const piece of pieces(key, size, chunking)) {
       const name = this.names(piece.key)[0]!;
-      const there = await this.settings.store.stat(name);
+      const there = resumable ? await this.settings.store.stat(name) : undefined;
       if (there === undefined || (this.settings.cipher === undefined && there.size !== piece.length)) {
         await this.settings.store.put(name, this.source(src, piece), progress ? { progress: (b) => progress(done + Math.min(b, piece.length)) } : {});
         checkpoint('piece-stored', piece.key);
@@ -199,24 +204,30 @@ export class SpecialRemote implements Remote {
   }
 
   /**
-   * Writes the pieces' bytes from sink.offset on, in order. The next piece is opened while this one is read,
-   * so an encrypted object's key derivation (65M SHA-1 iterations in git-annex's objects) overlaps with
-   * decrypting the one before.
+   * Writes the pieces' bytes from sink.offset on, in order. The next OPEN_AHEAD pieces are opened while one
+   * is read, so encrypted objects' key derivations (65M SHA-1 iterations each in git-annex's objects) keep
+   * the derivation workers busy while the main thread decrypts.
    */
   private async deliver(key: string, all: readonly Piece[], sink: Sink): Promise<void> {
     const todo = all.filter((p) => p.length === 0 || p.offset + p.length > sink.offset);
-    let next: Promise<Readable> | undefined;
+    const opened: Promise<Readable>[] = [];
+    const open = (i: number) => {
+      const piece = todo[i]!;
+      const p = this.openPiece(key, piece, i === 0 ? Math.max(0, sink.offset - piece.offset) : 0);
+      p.catch(() => undefined); // awaited in its round, or destroyed below
+      opened.push(p);
+    };
     try {
-      for (const [i, piece] of todo.entries()) {
-        const skip = Math.max(0, sink.offset - piece.offset);
-        const current = next ?? this.openPiece(key, piece, skip);
-        next = i + 1 < todo.length ? this.openPiece(key, todo[i + 1]!, 0) : undefined;
-        next?.catch(() => undefined); // awaited in the next round, or destroyed below
+      for (let i = 0; i < todo.length; i++) {
+        const piece = todo[i]!;
+        const skip = i === 0 ? Math.max(0, sink.offset - piece.offset) : 0;
+        while (opened.length < Math.min(todo.length - i, OPEN_AHEAD + 1)) open(i + opened.length);
+        const current = opened.shift()!;
         await this.copyPiece(key, piece, skip, await current, sink);
         checkpoint('piece-retrieved', piece.key);
       }
     } finally {
-      void next?.then((s) => s.destroy(), () => undefined);
+      for (const p of opened) void p.then((s) => s.destroy(), () => undefined);
     }
   }
 
