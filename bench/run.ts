@@ -11,14 +11,19 @@ import { Workspace } from './lib.js';
 import type { Benchmark, Target } from './lib.js';
 import { describeMachine, loadLine, mkdirProbe } from './machine.js';
 import { benchmark as s3Store } from './s3-store.js';
+import { benchmark as specialDirectory } from './special-directory.js';
+import { benchmark as specialEncrypted } from './special-encrypted.js';
+import { benchmark as specialRss } from './special-rss.js';
 import { benchmark as startup } from './startup.js';
 import { benchmark as syncOneChange } from './sync-one-change.js';
 
-const BENCHMARKS: readonly Benchmark[] = [startup, addSmallFiles, addLargeFile, copySmallFiles, copyLargeFile, syncOneChange, s3Store];
+const BENCHMARKS: readonly Benchmark[] = [startup, addSmallFiles, addLargeFile, copySmallFiles, copyLargeFile, syncOneChange, s3Store,
+  specialDirectory, specialEncrypted, specialRss];
 
 const USAGE = `usage: node dist/bench/run.js [--rounds N] [${BENCHMARKS.map((b) => b.name).join('|')}]...
   --rounds N   alternating rounds for the benchmarks other than startup (default 3, or FERRY_BENCH_ROUNDS)
-  environment: FERRY_BENCH_SMALL_FILES (10000), FERRY_BENCH_LARGE_MB (1024), FERRY_BENCH_RSS_MB (4096), FERRY_BENCH_S3_MB (64)`;
+  environment: FERRY_BENCH_SMALL_FILES (10000), FERRY_BENCH_LARGE_MB (1024), FERRY_BENCH_RSS_MB (4096), FERRY_BENCH_S3_MB (64),
+  FERRY_BENCH_ENCRYPTED_MB (1024)`;
 
 function parse(argv: readonly string[]): { names: string[]; rounds: number } | string {
   const names: string[] = [];
