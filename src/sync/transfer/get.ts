@@ -22,8 +22,8 @@ export interface GetOptions {
 }
 
 const BATCH = 1000;
-/** Tries per remote of a key whose bytes failed verification or whose remote failed transiently. */
-const ATTEMPTS = 5;
+/** Tries per remote of a key whose bytes failed verification (a chunked key of a flaky store: any chunk can be the bad one). */
+const ATTEMPTS = 8;
 
 export class NoCopyAvailableError extends FerryError {
   constructor(key: string, elsewhere: readonly string[]) {
