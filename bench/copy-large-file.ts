@@ -6,17 +6,16 @@
 import { join } from 'node:path';
 import { checkCopied, makeAnnexPair } from './annex-pairs.js';
 import type { AnnexPair, AnnexTool } from './annex-pairs.js';
-import {
-  alternate, formatMiB, formatMs, formatRatio, freeBytes, hasGitAnnex, median, sampleRows, table, target, timeSteps,
-  writeLargeFile,
-} from './lib.js';
+import { cpSyncContender, reportLargeCopy } from './large-copy.js';
+import type { CpTrial } from './large-copy.js';
+import { alternate, formatMiB, freeBytes, hasGitAnnex, timeSteps, writeLargeFile } from './lib.js';
 import type { Benchmark, Command, Contender } from './lib.js';
 
 const TIME_RATIO = 1.3;
 const MiB = 2 ** 20;
 const SEED = 'copy-large-20261125';
 
-type Trial = AnnexPair | { readonly tool: 'cp'; readonly dir: string };
+type Trial = AnnexPair | CpTrial;
 
 export const benchmark: Benchmark = {
   name: 'copy-large-file',
@@ -54,36 +53,13 @@ export const benchmark: Benchmark = {
         }
       },
     });
-    const cp: Contender<Trial> = {
-      name: 'cp + sync -f',
-      async prepare() {
-        const dir = await ws.dir('cp');
-        fill(dir);
-        return { tool: 'cp', dir };
-      },
-      measure: (t) => {
-        const { dir } = t as { dir: string };
-        return timeSteps([['cp', join(dir, 'big.bin'), join(dir, 'copy.bin')], ['sync', '-f', join(dir, 'copy.bin')]], { cwd: dir, env: ws.env });
-      },
-      finish: (t) => ws.remove((t as { dir: string }).dir),
-    };
+    const cp = cpSyncContender(ws, fill);
     const contenders = [
       annexContender('ferry copy', 'ferry', ['ferry', 'copy', '--to', 'other', 'big.bin']),
       cp,
       ...(withAnnex ? [annexContender('git annex copy', 'git-annex', ['git', 'annex', 'copy', '--to', 'other', 'big.bin'])] : []),
     ];
     const samples = await alternate(contenders, rounds, print);
-
-    const ferry = median(samples.get('ferry copy') ?? []);
-    const copy = median(samples.get(cp.name) ?? []);
-    const annex = median(samples.get('git annex copy') ?? []);
-    const rate = (ms: number) => `${((size / MiB) / (ms / 1000)).toFixed(0)} MiB/s`;
-    print();
-    const rows = sampleRows(samples, contenders.map((c) => c.name)).map((r) => [...r, rate(median(samples.get(r[0]!) ?? []))]);
-    for (const l of table(['command', 'median', 'min', 'max', 'runs', 'throughput'], rows)) print(l);
-    print(`  ferry / (cp + sync -f): ${formatRatio(ferry / copy)} (target ≤ ${TIME_RATIO}×)`);
-    if (withAnnex) print(`  git-annex / ferry:      ${formatRatio(annex / ferry)}`);
-    return [target(name, ferry / copy <= TIME_RATIO,
-      `${formatRatio(ferry / copy)} (ferry ${formatMs(ferry)}, cp + sync -f ${formatMs(copy)}${withAnnex ? `, git-annex ${formatMs(annex)}` : ''})`)];
+    return [reportLargeCopy({ name, ratio: TIME_RATIO, size, heading: 'command', samples, names: contenders.map((c) => c.name), withAnnex, print })];
   },
 };

@@ -6,6 +6,8 @@
 // recording it, and (first round) git-annex's own `fsck --from store --fast` agreeing.
 import { join } from 'node:path';
 import type { AnnexTool } from './annex-pairs.js';
+import { cpSyncContender, reportLargeCopy } from './large-copy.js';
+import type { CpTrial } from './large-copy.js';
 import {
   alternate, formatMiB, formatMs, formatRatio, freeBytes, hasGitAnnex, median, run, sampleRows, table, target, timeSteps,
   writeLargeFile, writeSmallTree,
@@ -21,7 +23,7 @@ const LARGE_SEED = 'special-directory-20261125';
 const SMALL_SEED = 20261126;
 const PLAIN = ['encryption=none'];
 
-type Trial = SpecialRepo | { readonly tool: 'cp'; readonly dir: string };
+type Trial = SpecialRepo | CpTrial;
 
 export const benchmark: Benchmark = {
   name: 'special-directory',
@@ -73,38 +75,18 @@ async function largeFile({ ws, rounds, print }: BenchContext): Promise<Target[]>
       }
     },
   });
-  const cp: Contender<Trial> = {
-    name: 'cp + sync -f',
-    async prepare() {
-      const dir = await ws.dir('cp');
-      fill(dir);
-      return { tool: 'cp', dir };
-    },
-    measure: (t) => {
-      const { dir } = t as { dir: string };
-      return timeSteps([['cp', join(dir, 'big.bin'), join(dir, 'copy.bin')], ['sync', '-f', join(dir, 'copy.bin')]], { cwd: dir, env: ws.env });
-    },
-    finish: (t) => ws.remove((t as { dir: string }).dir),
-  };
+  const cp = cpSyncContender(ws, fill);
   const contenders = [
     annexContender('ferry copy', 'ferry'),
     cp,
     ...(withAnnex ? [annexContender('git annex copy', 'git-annex')] : []),
   ];
   const samples = await alternate(contenders, rounds, print);
-
-  const ferry = median(samples.get('ferry copy') ?? []);
-  const copy = median(samples.get(cp.name) ?? []);
-  const annex = median(samples.get('git annex copy') ?? []);
-  const rate = (ms: number) => `${((size / MiB) / (ms / 1000)).toFixed(0)} MiB/s`;
+  const report = reportLargeCopy({
+    name, ratio: LARGE_RATIO, size, heading: 'command (to a directory remote)', samples, names: contenders.map((c) => c.name), withAnnex, print,
+  });
   print();
-  const rows = sampleRows(samples, contenders.map((c) => c.name)).map((r) => [...r, rate(median(samples.get(r[0]!) ?? []))]);
-  for (const l of table(['command (to a directory remote)', 'median', 'min', 'max', 'runs', 'throughput'], rows)) print(l);
-  print(`  ferry / (cp + sync -f): ${formatRatio(ferry / copy)} (target ≤ ${LARGE_RATIO}×)`);
-  if (withAnnex) print(`  git-annex / ferry:      ${formatRatio(annex / ferry)}`);
-  print();
-  return [target(name, ferry / copy <= LARGE_RATIO,
-    `${formatRatio(ferry / copy)} (ferry ${formatMs(ferry)}, cp + sync -f ${formatMs(copy)}${withAnnex ? `, git-annex ${formatMs(annex)}` : ''})`)];
+  return [report];
 }
 
 async function smallFiles({ ws, rounds, print }: BenchContext): Promise<Target[]> {
