@@ -14,5 +14,5 @@ export { parseParamWords, redactConfig, BadRemoteConfigError } from './special/c
 export { enabledSpecialRemotes } from './special/open.js';
 export { specialRemoteRecords, findSpecialRemote, UnknownSpecialRemoteError } from './special/remote-log.js';
 export { specialTypeParams } from './special/types/registry.js';
-export { specialRemoteFacts } from './special/facts.js';
+export { specialRemoteFacts, specialFactsOf } from './special/facts.js';
 export type { RemoteFacts } from './special/facts.js';

@@ -1,4 +1,4 @@
-import { enabledSpecialRemotes, gitRemotes, specialRemoteFacts, specialRemoteRecords } from '../../remotes/index.js';
+import { enabledSpecialRemotes, gitRemotes, specialFactsOf, specialRemoteRecords } from '../../remotes/index.js';
 import { ExitCode } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
@@ -13,16 +13,15 @@ export const command: Command = {
   async run(_args, { out, cwd }) {
     return withAnnex(cwd, async (annex) => {
       await annex.branch.update();
-      const rows: { name: string; type: string; cost: string; uuid: string; note: string }[] = [];
+      const rows: { name: string; type: string; cost: string; uuid: string; note: string; enabled: boolean }[] = [];
       for (const r of gitRemotes(annex)) {
-        rows.push({ name: r.name, type: 'git', cost: r.cost.toFixed(1), uuid: r.uuid ?? '', note: r.skip ? `${r.url} (${r.skip})` : r.url });
+        rows.push({ name: r.name, type: 'git', cost: r.cost.toFixed(1), uuid: r.uuid ?? '', note: r.skip ? `${r.url} (${r.skip})` : r.url, enabled: true });
       }
-      const enabled = new Set<string>();
+      const enabledHere = new Map(enabledSpecialRemotes(annex).map((e) => [e.uuid, e]));
       for (const record of await specialRemoteRecords(annex)) {
         const name = record.config.get('name') ?? record.uuid;
-        const local = enabledSpecialRemotes(annex).find((e) => e.uuid === record.uuid)?.name;
-        const facts = local === undefined ? undefined : await specialRemoteFacts(annex, local);
-        if (facts) enabled.add(facts.uuid);
+        const local = enabledHere.get(record.uuid);
+        const facts = local && specialFactsOf(annex, local, record.config);
         const field = (label: string) => facts?.fields.find(([l]) => l === label)?.[1];
         rows.push({
           name: facts?.name ?? name,
@@ -31,10 +30,11 @@ export const command: Command = {
           uuid: record.uuid,
           note: facts ? [`encryption ${record.config.get('encryption') ?? 'none'}`, field('chunking') === 'none' ? '' : `chunking ${field('chunking')}`].filter(Boolean).join(', ')
             : `not enabled here: ferry enableremote ${name}`,
+          enabled: facts !== undefined,
         });
       }
       if (out.json) {
-        for (const r of rows) out.record({ command: 'remotes', ...r, enabled: r.type === 'git' || enabled.has(r.uuid) });
+        for (const r of rows) out.record({ command: 'remotes', ...r });
         return ExitCode.ok;
       }
       const widths = ['name', 'type', 'cost'].map((k) => Math.max(k.length, ...rows.map((r) => r[k as 'name'].length)));

@@ -8,6 +8,7 @@ import type { Annex } from '../../annex/index.js';
 import { runGit } from '../../git/index.js';
 import { FerryError, UsageError } from '../../util/index.js';
 import { newCipherConfig } from './cipher.js';
+import { enabledSpecialRemotes } from './open.js';
 import { BadRemoteConfigError, COMMON_PARAMS, checkParams } from './config.js';
 import { findSpecialRemote, specialRemoteRecords, writeSpecialConfig } from './remote-log.js';
 import { specialType, specialTypeNames } from './types/registry.js';
@@ -136,7 +137,7 @@ export async function renameRemote(annex: Annex, name: string, newName: string):
 export async function autoEnableRemotes(annex: Annex, cwd: string): Promise<{ enabled: string[]; failed: { name: string; reason: string }[] }> {
   const enabled: string[] = [];
   const failed: { name: string; reason: string }[] = [];
-  const here = new Set(annex.repo.config.keysWithPrefix('remote.').filter((k) => k.endsWith('.annex-uuid')).map((k) => annex.repo.config.get(k)));
+  const here = new Set(enabledSpecialRemotes(annex).map((e) => e.uuid));
   for (const record of await specialRemoteRecords(annex)) {
     const name = record.config.get('name');
     if (name === undefined || here.has(record.uuid) || !['true', 'yes'].includes(record.config.get('autoenable') ?? '')) continue;

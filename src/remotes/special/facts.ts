@@ -4,6 +4,7 @@ import type { Annex } from '../../annex/index.js';
 import { formatSize } from '../../util/index.js';
 import { chunkSizeOf } from './config.js';
 import { enabledSpecialRemotes, specialRemoteCost } from './open.js';
+import type { EnabledSpecial } from './open.js';
 import { specialRemoteRecords } from './remote-log.js';
 import { specialType } from './types/registry.js';
 
@@ -19,7 +20,11 @@ export async function specialRemoteFacts(annex: Annex, name: string): Promise<Re
   const enabled = enabledSpecialRemotes(annex).find((e) => e.name === name || e.uuid === name);
   if (!enabled) return undefined;
   const config = (await specialRemoteRecords(annex)).find((r) => r.uuid === enabled.uuid)?.config;
-  if (!config) return undefined;
+  return config && specialFactsOf(annex, enabled, config);
+}
+
+/** The facts of the special remote enabled here as `enabled`, from its remote.log `config`. */
+export function specialFactsOf(annex: Annex, enabled: EnabledSpecial, config: ReadonlyMap<string, string>): RemoteFacts {
   const gitConfig = annex.repo.config;
   const typeName = config.get('type') ?? '?';
   const type = specialType(typeName);
