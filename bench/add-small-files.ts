@@ -3,11 +3,9 @@
 // The ferry result is checked outside the timed region: every file a committed symlink to present content.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  alternate, formatMiB, formatMs, formatRatio, freeBytes, hasGitAnnex, makeRepo, median, run, sampleRows, table,
-  target, timeSteps, writeSmallTree,
-} from './lib.js';
-import type { Benchmark, Command, Contender, RepoKind, RunOptions, Target } from './lib.js';
+import { alternate, formatMiB, freeBytes, hasGitAnnex, makeRepo, run, timeSteps, writeSmallTree } from './lib.js';
+import type { Benchmark, Command, Contender, RepoKind, RunOptions } from './lib.js';
+import { reportManyFiles } from './many-files.js';
 
 const SEED = 20261125;
 const TARGET_RATIO = 10;
@@ -59,22 +57,10 @@ export const benchmark: Benchmark = {
     ];
     const samples = await alternate(contenders, rounds, print);
 
-    const ferry = median(samples.get('ferry') ?? []);
-    const annex = median(samples.get('git-annex') ?? []);
-    const git = median(samples.get('git') ?? []);
-    print();
-    for (const l of table(['tool (add + commit)', 'median', 'min', 'max', 'runs'], sampleRows(samples, contenders.map((c) => c.name)))) print(l);
-    if (withAnnex) print(`  git-annex / ferry: ${formatRatio(annex / ferry)} (target ≥ ${TARGET_RATIO}×)`);
-    print(`  ferry / git:       ${formatRatio(ferry / git)}`);
-    print(`  per file: ferry ${formatMs((ferry / files) * 1000)} per 1000 files, git-annex ${formatMs((annex / files) * 1000)} per 1000, git ${formatMs((git / files) * 1000)} per 1000`);
-    const targets: Target[] = [];
-    if (withAnnex) {
-      targets.push(target(targetName, annex / ferry >= TARGET_RATIO,
-        `${formatRatio(annex / ferry)} (ferry ${formatMs(ferry)}, git-annex ${formatMs(annex)}; git ${formatMs(git)}, ferry / git ${formatRatio(ferry / git)})`));
-    } else {
-      targets.push({ name: targetName, status: 'SKIP', figure: 'git-annex not installed' });
-    }
-    return targets;
+    return [reportManyFiles({
+      name: targetName, ratio: TARGET_RATIO, files, heading: 'tool (add + commit)', samples, names: contenders.map((c) => c.name),
+      withAnnex, reference: { sample: 'git', short: 'git', long: 'git' }, print,
+    })];
   },
 };
 

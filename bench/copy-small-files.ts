@@ -7,11 +7,9 @@
 import { join } from 'node:path';
 import { checkCopied, makeAnnexPair } from './annex-pairs.js';
 import type { AnnexPair, AnnexTool } from './annex-pairs.js';
-import {
-  alternate, formatMiB, formatMs, formatRatio, freeBytes, hasGitAnnex, makeRepo, median, run, sampleRows, table, target,
-  timeSteps, writeSmallTree,
-} from './lib.js';
-import type { Benchmark, Command, Contender, Target } from './lib.js';
+import { alternate, formatMiB, freeBytes, hasGitAnnex, makeRepo, run, timeSteps, writeSmallTree } from './lib.js';
+import type { Benchmark, Command, Contender } from './lib.js';
+import { reportManyFiles } from './many-files.js';
 
 const SEED = 20261125;
 const TARGET_RATIO = 10;
@@ -68,21 +66,9 @@ export const benchmark: Benchmark = {
     ];
     const samples = await alternate(contenders, rounds, print);
 
-    const ferry = median(samples.get('ferry') ?? []);
-    const annex = median(samples.get('git-annex') ?? []);
-    const copy = median(samples.get(cp.name) ?? []);
-    print();
-    for (const l of table(['tool (copy --to)', 'median', 'min', 'max', 'runs'], sampleRows(samples, contenders.map((c) => c.name)))) print(l);
-    if (withAnnex) print(`  git-annex / ferry: ${formatRatio(annex / ferry)} (target ≥ ${TARGET_RATIO}×)`);
-    print(`  ferry / cp:        ${formatRatio(ferry / copy)}`);
-    print(`  per file: ferry ${formatMs((ferry / files) * 1000)} per 1000 files, git-annex ${formatMs((annex / files) * 1000)} per 1000, cp ${formatMs((copy / files) * 1000)} per 1000`);
-    const targets: Target[] = [];
-    if (withAnnex) {
-      targets.push(target(targetName, annex / ferry >= TARGET_RATIO,
-        `${formatRatio(annex / ferry)} (ferry ${formatMs(ferry)}, git-annex ${formatMs(annex)}; cp -a + sync -f ${formatMs(copy)}, ferry / cp ${formatRatio(ferry / copy)})`));
-    } else {
-      targets.push({ name: targetName, status: 'SKIP', figure: 'git-annex not installed' });
-    }
-    return targets;
+    return [reportManyFiles({
+      name: targetName, ratio: TARGET_RATIO, files, heading: 'tool (copy --to)', samples, names: contenders.map((c) => c.name),
+      withAnnex, reference: { sample: cp.name, short: 'cp', long: 'cp -a + sync -f' }, print,
+    })];
   },
 };

@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import type { AnnexTool } from './annex-pairs.js';
 import { cpSyncContender, reportLargeCopy } from './large-copy.js';
 import type { CpTrial } from './large-copy.js';
-import {
-  alternate, formatMiB, formatMs, formatRatio, freeBytes, hasGitAnnex, median, run, sampleRows, table, target, timeSteps,
-  writeLargeFile, writeSmallTree,
-} from './lib.js';
+import { alternate, formatMiB, freeBytes, hasGitAnnex, run, timeSteps, writeLargeFile, writeSmallTree } from './lib.js';
 import type { BenchContext, Benchmark, Contender, Target } from './lib.js';
 import { REMOTE, annexCommand, checkCopiedToSpecial, makeSpecialRepo, problemsOf, removeSpecialRepo } from './special-repos.js';
 import type { SpecialRepo } from './special-repos.js';
+import { reportManyFiles } from './many-files.js';
 
 const LARGE_RATIO = 1.2;
 const SMALL_RATIO = 10;
@@ -120,11 +118,8 @@ async function smallFiles({ ws, rounds, print }: BenchContext): Promise<Target[]
   const contenders = [contender('ferry', 'ferry'), contender('git-annex', 'git-annex')];
   const samples = await alternate(contenders, rounds, print);
 
-  const ferry = median(samples.get('ferry') ?? []);
-  const annex = median(samples.get('git-annex') ?? []);
-  print();
-  for (const l of table(['tool (copy --to a directory remote)', 'median', 'min', 'max', 'runs'], sampleRows(samples, contenders.map((c) => c.name)))) print(l);
-  print(`  git-annex / ferry: ${formatRatio(annex / ferry)} (target ≥ ${SMALL_RATIO}×)`);
-  print(`  per file: ferry ${formatMs((ferry / files) * 1000)} per 1000 files, git-annex ${formatMs((annex / files) * 1000)} per 1000`);
-  return [target(name, annex / ferry >= SMALL_RATIO, `${formatRatio(annex / ferry)} (ferry ${formatMs(ferry)}, git-annex ${formatMs(annex)})`)];
+  return [reportManyFiles({
+    name, ratio: SMALL_RATIO, files, heading: 'tool (copy --to a directory remote)', samples, names: contenders.map((c) => c.name),
+    withAnnex: true, print,
+  })];
 }
