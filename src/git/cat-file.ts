@@ -36,6 +36,12 @@ export class CatFile {
     return this.request('contents', spec) as Promise<GitObject | undefined>;
   }
 
+  /** The subtrees of the tree (or commit's tree) named by `spec`, name → tree id; undefined when absent. */
+  async subtrees(spec: string): Promise<Map<string, string> | undefined> {
+    const o = await this.get(`${spec}^{tree}`);
+    return o === undefined ? undefined : subtreesOf(o.content);
+  }
+
   /** Type and size of the object named by `spec`, without its content. */
   info(spec: string): Promise<GitObjectInfo | undefined> {
     return this.request('info', spec) as Promise<GitObjectInfo | undefined>;
@@ -130,4 +136,18 @@ function setRef(child: ChildProcessWithoutNullStreams, on: boolean): void {
     if (on) h.ref();
     else h.unref();
   }
+}
+
+/** The directory entries of a raw tree object: records of "MODE NAME\0" and a 20-byte id. */
+function subtreesOf(tree: Buffer): Map<string, string> {
+  const dirs = new Map<string, string>();
+  for (let at = 0; at < tree.length;) {
+    const space = tree.indexOf(0x20, at);
+    const nul = tree.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 21 > tree.length) throw new GitError(['cat-file', '--batch-command'], 0, `malformed tree object at byte ${at}`);
+    // Trees have mode 40000, the only mode starting with '4'.
+    if (tree[at] === 0x34) dirs.set(tree.toString('utf8', space + 1, nul), tree.toString('hex', nul + 1, nul + 21));
+    at = nul + 21;
+  }
+  return dirs;
 }

@@ -3,7 +3,7 @@
 // commit it with git-annex's messages; other git-annex branches are union-merged in as git-annex does.
 import { readFile, rm } from 'node:fs/promises';
 import {
-  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, fastImport, hashFiles, isAncestor, listRefs, lsTree, resolveRef, updateIndex,
+  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, fastImport, hashFiles, isAncestor, listRefs, resolveRef, updateIndex,
   updateRef, updateRefs, writeTree,
 } from '../../git/index.js';
 import type { CatFile, GitEnv } from '../../git/index.js';
@@ -22,6 +22,8 @@ const MAX_RACE_RETRIES = 10;
 export class AnnexBranch {
   readonly journal: Journal;
   private readonly index: AnnexIndex;
+  /** The top-level directories of the branch at one commit (the last one read), for fromCommit. */
+  private topLevel: { readonly commit: string; readonly dirs: Promise<Map<string, string>> } | undefined;
 
   constructor(private readonly git: GitEnv, private readonly layout: AnnexLayout, private readonly cat: CatFile) {
     this.journal = new Journal(layout);
@@ -56,36 +58,41 @@ export class AnnexBranch {
   async get(path: string): Promise<string> {
     const journalled = await this.journal.read(path);
     if (journalled !== undefined) return journalled;
-    return this.fromTree(BRANCH_REF, path);
+    const head = await this.head();
+    return head === undefined ? '' : this.fromCommit(head, path);
   }
 
-  /**
-   * get() for many paths at once: one listing of the journal, and blob reads pipelined through one
-   * cat-file, addressed by commit id (a ref name would be resolved again, ten stats, for every path).
-   * For many paths, the top-level directories are listed once: a path under a directory the branch lacks
-   * (most new keys' logs) costs nothing, and the rest are looked up from their directory's tree instead
-   * of from the root, whose 4,096 entries cat-file would scan for every path.
-   */
+  /** get() for many paths at once: one listing of the journal, and blob reads pipelined through one cat-file. */
   async getMany(paths: readonly string[]): Promise<Map<string, string>> {
     const [journalled, head] = await Promise.all([this.journal.paths(), this.head()]);
     const inJournal = new Set(journalled);
-    const topTrees = head !== undefined && paths.length > 64 ? await this.topLevelTrees(head) : undefined;
     const read = async (p: string): Promise<string> => {
       if (inJournal.has(p)) return this.get(p);
-      if (head === undefined) return '';
-      if (topTrees === undefined) return this.fromTree(head, p);
-      const slash = p.indexOf('/');
-      const tree = slash < 0 ? undefined : topTrees.get(p.slice(0, slash));
-      if (slash < 0) return this.fromTree(head, p);
-      return tree === undefined ? '' : this.fromTree(tree, p.slice(slash + 1));
+      return head === undefined ? '' : this.fromCommit(head, p);
     };
     const entries = await Promise.all(paths.map(async (p): Promise<[string, string]> => [p, await read(p)]));
     return new Map(entries);
   }
 
-  private async topLevelTrees(commit: string): Promise<Map<string, string>> {
-    const entries = await lsTree(this.git, commit);
-    return new Map(entries.filter((e) => e.type === 'tree').map((e) => [e.path, e.sha]));
+  /**
+   * A file of the branch at `commit`, looked up from its top-level directory's tree: cat-file resolving
+   * `commit:aaa/bbb/KEY.log` would inflate and scan the root tree (4,096 entries, 110 KB) for every path,
+   * which was most of the CPU of a 10,000-key copy. The root's directories are read once per commit, and a
+   * path under a directory the branch lacks (most new keys' logs) costs no read at all. Addressed by
+   * commit id: a ref name would be resolved again, ten stats, for every path.
+   */
+  private async fromCommit(commit: string, path: string): Promise<string> {
+    const slash = path.indexOf('/');
+    if (slash < 0) return this.fromTree(commit, path);
+    if (this.topLevel?.commit !== commit) {
+      const dirs = this.cat.subtrees(commit).then((d) => d ?? new Map<string, string>());
+      this.topLevel = { commit, dirs };
+      dirs.catch(() => {
+        if (this.topLevel?.dirs === dirs) this.topLevel = undefined;
+      });
+    }
+    const tree = (await this.topLevel.dirs).get(path.slice(0, slash));
+    return tree === undefined ? '' : this.fromTree(tree, path.slice(slash + 1));
   }
 
   private async fromTree(treeish: string, path: string): Promise<string> {

@@ -174,8 +174,10 @@ export class SpecialRemote implements Remote {
 
   /** Stores one key, chunk by chunk; chunks already there (an interrupted earlier store) are not sent again. */
   private async storeOne(key: string, src: string, progress: ((bytes: number) => void) | undefined): Promise<Chunking> {
-    const size = (await stat(src)).size;
-    const chunking = chunkingFor(parseKeyOrThrow(key), size, this.settings.chunkSize);
+    // The key's size where it has one (an object's size is its key's): a stat less per key.
+    const parsed = parseKeyOrThrow(key);
+    const size = parsed.size ?? (await stat(src)).size;
+    const chunking = chunkingFor(parsed, size, this.settings.chunkSize);
     let done = 0;
     // Chunks are looked for first, so an interrupted store resumes; a whole key is put at once (its presence
     // was just checked, and a put replaces atomically).
@@ -184,7 +186,7 @@ export class SpecialRemote implements Remote {
       const name = this.names(piece.key)[0]!;
       const there = resumable ? await this.settings.store.stat(name) : undefined;
       if (there === undefined || (this.settings.cipher === undefined && there.size !== piece.length)) {
-        await this.settings.store.put(name, this.source(src, piece), progress ? { progress: (b) => progress(done + Math.min(b, piece.length)) } : {});
+        await this.settings.store.put(name, this.source(src, piece, piece.key === key), progress ? { progress: (b) => progress(done + Math.min(b, piece.length)) } : {});
         checkpoint('piece-stored', piece.key);
       } else checkpoint('piece-kept', piece.key); // an interrupted store's piece: not sent again
       done += piece.length;
@@ -193,9 +195,10 @@ export class SpecialRemote implements Remote {
     return chunking;
   }
 
-  private source(src: string, piece: Piece): PutSource {
+  private source(src: string, piece: Piece, whole: boolean): PutSource {
     const cipher = this.settings.cipher;
-    if (cipher === undefined) return { path: src, offset: piece.offset, size: piece.length };
+    // The whole object is sent as the file, which a directory store copies with the kernel.
+    if (cipher === undefined) return whole ? { path: src } : { path: src, offset: piece.offset, size: piece.length };
     return {
       open: () => cipher.encrypt(piece.length === 0
         ? Readable.from([])

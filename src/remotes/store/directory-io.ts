@@ -1,5 +1,6 @@
 // The byte moving of the directory backend: writing a PutSource into an open temp file, and a ranged read of
 // an object file as a stream. Kept apart from directory.ts, which decides names, placement and errors.
+import { constants } from 'node:fs';
 import { chmod, copyFile, open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, addAbortSignal } from 'node:stream';
@@ -13,8 +14,6 @@ import type { PutOptions, PutSource } from './store.js';
 const COPY_BLOCK = 256 << 10;
 /** Read block of a get: fewer, larger chunks for the hashing and decryption downstream. */
 const READ_BLOCK = 1 << 20;
-/** Whole files from this size on are copied by the kernel. */
-const KERNEL_COPY_MIN = 8 << 20;
 
 /** Thrown by the source side of a put, so the caller can tell it from a failure of the store's disk. */
 export class SourceFailure extends Error {
@@ -27,14 +26,14 @@ export class SourceFailure extends Error {
  * Copies `source` into `fh` (positioned at 0) and returns the bytes written. Errors of the source come
  * wrapped in SourceFailure; errors writing `fh` are thrown as they are, for the caller to classify.
  */
-export async function writeSource(fh: FileHandle, source: PutSource, opts: PutOptions, tmpPath?: string): Promise<number> {
+export async function writeSource(fh: FileHandle, source: PutSource, opts: PutOptions): Promise<number> {
   opts.signal?.throwIfAborted();
   if ('bytes' in source) {
     await writeAll(fh, source.bytes);
     opts.progress?.(source.bytes.length);
     return source.bytes.length;
   }
-  if ('path' in source) return copyFileRange(fh, source, opts, tmpPath);
+  if ('path' in source) return copyFileRange(fh, source, opts);
   let stream: Readable;
   try {
     stream = source.open();
@@ -68,14 +67,7 @@ export async function writeSource(fh: FileHandle, source: PutSource, opts: PutOp
   return written;
 }
 
-async function copyFileRange(fh: FileHandle, source: { path: string; offset?: number; size?: number }, opts: PutOptions, tmpPath: string | undefined): Promise<number> {
-  if (tmpPath !== undefined && (source.offset ?? 0) === 0) {
-    const whole = await kernelCopy(source.path, source.size, tmpPath);
-    if (whole !== undefined) {
-      opts.progress?.(whole);
-      return whole;
-    }
-  }
+async function copyFileRange(fh: FileHandle, source: { path: string; offset?: number; size?: number }, opts: PutOptions): Promise<number> {
   let src: FileHandle;
   try {
     src = await open(source.path, 'r');
@@ -108,29 +100,22 @@ async function copyFileRange(fh: FileHandle, source: { path: string; offset?: nu
 }
 
 /**
- * A whole large file is copied by the kernel (fs.copyFile: copy_file_range, or a reflink where the file
- * system shares blocks), as `cp` copies it: the user-space loop cost 1.7× cp's time on 512 MiB. Returns the
- * bytes copied, or undefined when the file is small or the source is only part of it (the loop does those).
+ * Copies the whole file `path` to the new file `tmpPath` with the kernel (fs.copyFile: copy_file_range, or a
+ * reflink where the file system shares blocks), as `cp` copies it, and leaves the copy without write
+ * permission. Errors reading the source come as SourceFailure; others are the destination's.
  */
-async function kernelCopy(path: string, size: number | undefined, tmpPath: string): Promise<number | undefined> {
-  let actual: number;
+export async function copyWholeFile(path: string, tmpPath: string): Promise<number> {
   try {
-    actual = (await stat(path)).size;
+    await copyFile(path, tmpPath, constants.COPYFILE_EXCL);
   } catch (err) {
-    throw new SourceFailure(fileSystemError(err, 'read', path));
-  }
-  if (actual < KERNEL_COPY_MIN || (size !== undefined && size !== actual)) return undefined;
-  await chmod(tmpPath, 0o644); // copyFile opens the destination by name, for writing
-  try {
-    await copyFile(path, tmpPath);
-  } catch (err) {
-    // A source that cannot be read any more is the sender's problem; anything else is the store's disk.
+    // A source that cannot be read is the sender's problem; anything else is the store's disk.
     const sourceGone = await stat(path).then(() => false, () => true);
     throw sourceGone ? new SourceFailure(fileSystemError(err, 'read', path)) : err;
   }
-  const after = (await stat(tmpPath)).size;
-  if (after !== actual) throw new SourceFailure(new Error(`${path} changed size while it was being sent (${actual} → ${after} bytes)`));
-  return actual;
+  // copyFile gives the copy the source's mode: an object is normally read-only already.
+  const st = await stat(tmpPath);
+  if ((st.mode & 0o222) !== 0) await chmod(tmpPath, st.mode & 0o555);
+  return st.size;
 }
 
 async function writeAll(fh: FileHandle, data: Uint8Array): Promise<void> {
