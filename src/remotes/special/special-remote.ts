@@ -43,8 +43,14 @@ export interface SpecialRemoteSettings {
   readonly cipher: ContentCipher | undefined;
 }
 
-/** Keys stored at once when the caller does not say (-J). */
+/**
+ * Keys stored at once when the caller does not say (-J): a few large ones, each streaming MiBs, and alongside
+ * them many small ones, each a few file-system or network round trips that only overlap well in numbers
+ * (10,000 small files to a directory remote: 4.5 s four at a time, 3.4 s sixteen at a time).
+ */
 const STORE_JOBS = 4;
+const SMALL_STORE_JOBS = 16;
+const SMALL_KEY = 1 << 20;
 /** Encrypted pieces up to this size are decrypted whole before they are written (the default chunk=8MiB). */
 const PIECE_BUFFER = 8 << 20;
 /** Pieces opened ahead of the one being read (encrypted: their key derivations run meanwhile). */
@@ -115,14 +121,18 @@ export class SpecialRemote implements Remote {
 
   async storeKeys(items: readonly StoreItem[], done: (key: string, err?: Error) => void, opts: StoreOptions = {}): Promise<void> {
     const stored: { key: string; chunking: Chunking }[] = [];
-    await mapPool(items, opts.jobs ?? STORE_JOBS, async ({ key, src }) => {
+    const storeItem = async ({ key, src }: StoreItem) => {
       try {
         stored.push({ key, chunking: await this.storeOne(key, src, opts.progress ? (b) => opts.progress!(key, b) : undefined) });
       } catch (err) {
         const e = named(this.name, key, err);
         done(key, e instanceof Error ? e : new Error(errorMessage(e)));
       }
-    });
+    };
+    const small: StoreItem[] = [];
+    const large: StoreItem[] = [];
+    for (const i of items) ((sizeFor(i.key) ?? Infinity) <= SMALL_KEY ? small : large).push(i);
+    await Promise.all([mapPool(large, opts.jobs ?? STORE_JOBS, storeItem), mapPool(small, opts.jobs ?? SMALL_STORE_JOBS, storeItem)]);
     // The store's bytes are durable before any log says they are there (docs/NOTES.md "Durability order").
     try {
       await this.settings.store.flush();
