@@ -18,11 +18,12 @@ import { decodeCount, deriveKeySync, formatIteratedS2k } from './s2k.js';
 const PART = 1 << 20;
 const COUNT_BYTE = 0;
 
-export function encryptStream(source: ByteSource, passphrase: Uint8Array): Readable {
-  return Readable.from(encryptMessage(source, passphrase), { objectMode: false });
+/** `size`, when the caller knows it, is the plaintext's length: a message of at most one part hashes inline. */
+export function encryptStream(source: ByteSource, passphrase: Uint8Array, size?: number): Readable {
+  return Readable.from(encryptMessage(source, passphrase, size), { objectMode: false });
 }
 
-export async function* encryptMessage(source: ByteSource, passphrase: Uint8Array): AsyncGenerator<Buffer> {
+export async function* encryptMessage(source: ByteSource, passphrase: Uint8Array, size?: number): AsyncGenerator<Buffer> {
   const algorithm = cipherAlgorithm(AES256);
   const salt = randomBytes(8);
   const key = deriveKeySync({ mode: 3, hash: SHA256, salt, count: decodeCount(COUNT_BYTE) }, passphrase, algorithm.keyLength);
@@ -46,6 +47,8 @@ export async function* encryptMessage(source: ByteSource, passphrase: Uint8Array
     mdc = mdcHash(size);
     for (const b of early.splice(0)) hash(b);
   };
+  // A known small message (a 1 MiB chunk) never starts the thread, nor copies its parts into slabs for it.
+  if (size !== undefined && size <= PART) chooseHash(size);
   const seipd = new PartFramer(PART);
   const out: Buffer[] = [newHeader(Tag.seipd)];
   seipd.push(Buffer.from([1]), out);

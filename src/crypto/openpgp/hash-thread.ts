@@ -148,7 +148,7 @@ let shared: HashThread | undefined;
 
 /** A SHA-1 for a message of about `size` bytes (Infinity when unknown): on the thread if large. */
 export function mdcHash(size: number): MdcHash {
-  if (size < 1 << 20) return new InlineSha1();
+  if (size <= 1 << 20) return new InlineSha1();
   shared ??= new HashThread();
   return shared.open();
 }

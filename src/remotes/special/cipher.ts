@@ -23,7 +23,7 @@ export function contentCipher(config: ReadonlyMap<string, string>): ContentCiphe
   const passphrase = cipher.passphrase();
   return {
     storedName: (key) => cipher.encryptedKeyName(key, mac),
-    encrypt: (plain) => encryptStream(plain, passphrase),
+    encrypt: (plain, size) => encryptStream(plain, passphrase, size),
     decrypt: (message) => decryptStream(message, passphrase),
   };
 }

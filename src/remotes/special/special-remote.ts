@@ -23,7 +23,8 @@ export interface ContentCipher {
   /** The name a key is stored under (`GPGHMACSHA1--…`, §6.2). */
   storedName(keyText: string): string;
   /** `plain` as an OpenPGP message (§6.3). */
-  encrypt(plain: AsyncIterable<Uint8Array>): Readable;
+  /** `size`: the plaintext's length, when known. */
+  encrypt(plain: AsyncIterable<Uint8Array>, size?: number): Readable;
   /**
    * The plaintext of an OpenPGP message. Bytes flow before the message's integrity check at its end, which
    * fails the stream; receiving verifies the key's hash anyway, so nothing unverified enters the repository.
@@ -51,6 +52,8 @@ export interface SpecialRemoteSettings {
 const STORE_JOBS = 4;
 const SMALL_STORE_JOBS = 16;
 const SMALL_KEY = 1 << 20;
+/** Pieces of one key being stored at once (their bytes flow one piece at a time, see storeOne). */
+const PIECE_JOBS = 3;
 /** Encrypted pieces up to this size are decrypted whole before they are written (the default chunk=8MiB). */
 const PIECE_BUFFER = 8 << 20;
 /** Pieces opened ahead of the one being read (encrypted: their key derivations run meanwhile). */
@@ -182,38 +185,62 @@ export class SpecialRemote implements Remote {
     void this.settings.store.close();
   }
 
-  /** Stores one key, chunk by chunk; chunks already there (an interrupted earlier store) are not sent again. */
+  /**
+   * Stores one key, chunk by chunk; chunks already there (an interrupted earlier store) are not sent again.
+   * PIECE_JOBS pieces are under way at once, but their bytes flow one piece after the other (each piece's
+   * source waits for the previous one's to end): one piece's buffers in memory, while the others look for an
+   * earlier copy, create their temp file or rename it into place.
+   */
   private async storeOne(key: string, src: string, progress: ((bytes: number) => void) | undefined): Promise<Chunking> {
     // The key's size where it has one (an object's size is its key's): a stat less per key.
     const parsed = parseKeyOrThrow(key);
     const size = parsed.size ?? (await stat(src)).size;
     const chunking = chunkingFor(parsed, size, this.settings.chunkSize);
-    let done = 0;
+    let total = 0;
+    const sent = (piece: Piece, previous: number, now: number) => {
+      total += Math.min(now, piece.length) - Math.min(previous, piece.length);
+      progress?.(total);
+    };
     // Chunks are looked for first, so an interrupted store resumes; a whole key is put at once (its presence
     // was just checked, and a put replaces atomically).
     const resumable = chunking.chunkSize !== undefined;
-    for (const piece of pieces(key, size, chunking)) {
-      const name = this.names(piece.key)[0]!;
-      const there = resumable ? await this.settings.store.stat(name) : undefined;
-      if (there === undefined || (this.settings.cipher === undefined && there.size !== piece.length)) {
-        await this.settings.store.put(name, this.source(src, piece, piece.key === key), progress ? { progress: (b) => progress(done + Math.min(b, piece.length)) } : {});
-        checkpoint('piece-stored', piece.key);
-      } else checkpoint('piece-kept', piece.key); // an interrupted store's piece: not sent again
-      done += piece.length;
-      progress?.(done);
-    }
+    let turn = Promise.resolve();
+    await mapPool(pieces(key, size, chunking), resumable ? PIECE_JOBS : 1, async (piece) => {
+      // Taken in piece order: mapPool starts its items in order, and this runs before the first await.
+      const previous = turn;
+      let release!: () => void;
+      turn = new Promise((resolve) => { release = resolve; });
+      let bytes = 0;
+      try {
+        const name = this.names(piece.key)[0]!;
+        const there = resumable ? await this.settings.store.stat(name) : undefined;
+        if (there === undefined || (this.settings.cipher === undefined && there.size !== piece.length)) {
+          const source = this.source(src, piece, piece.key === key, { after: previous, done: release });
+          await this.settings.store.put(name, source, { progress: (b) => { sent(piece, bytes, b); bytes = b; } });
+          checkpoint('piece-stored', piece.key);
+        } else checkpoint('piece-kept', piece.key); // an interrupted store's piece: not sent again
+        sent(piece, bytes, piece.length);
+      } finally {
+        release();
+      }
+    });
     return chunking;
   }
 
-  private source(src: string, piece: Piece, whole: boolean): PutSource {
+  /** A piece's bytes as a put sends them; an encrypted piece's flow once `turn.after` resolves. */
+  private source(src: string, piece: Piece, whole: boolean, turn: { after: Promise<void>; done: () => void }): PutSource {
     const cipher = this.settings.cipher;
     // The whole object is sent as the file, which a directory store copies with the kernel.
     if (cipher === undefined) return whole ? { path: src } : { path: src, offset: piece.offset, size: piece.length };
-    return {
-      open: () => cipher.encrypt(piece.length === 0
+    const plain = () => {
+      const stream = piece.length === 0
         ? Readable.from([])
-        : createReadStream(src, { start: piece.offset, end: piece.offset + piece.length - 1, highWaterMark: 1 << 20 })),
+        : createReadStream(src, { start: piece.offset, end: piece.offset + piece.length - 1, highWaterMark: 1 << 20 });
+      // Once the plaintext is read (and so encrypted but for the last block), the next piece may start.
+      stream.once('close', turn.done);
+      return stream;
     };
+    return { open: () => Readable.from(inTurn(turn, () => cipher.encrypt(plain(), piece.length)), { objectMode: false }) };
   }
 
   /**
@@ -314,6 +341,16 @@ export class SpecialRemote implements Remote {
 /** The content size the key states (undefined for keys without one, which are only ever stored whole). */
 function sizeFor(key: string): number | undefined {
   return parseKeyOrThrow(key).size;
+}
+
+/** The chunks of the stream `open` makes, opened once `turn.after` resolves; `turn.done` at the latest once it ends or fails. */
+async function* inTurn(turn: { after: Promise<void>; done: () => void }, open: () => Readable): AsyncGenerator<Uint8Array> {
+  try {
+    await turn.after;
+    yield* open() as AsyncIterable<Uint8Array>;
+  } finally {
+    turn.done();
+  }
 }
 
 /** `stream` without its first `n` bytes (a resumed download of an encrypted object decrypts from its start). */
