@@ -71,10 +71,13 @@ export function deriveKeySync(spec: S2kSpec, passphrase: Uint8Array, keyLength: 
   return Buffer.concat(out).subarray(0, keyLength);
 }
 
-/** Feeds `count` octets of salt||passphrase repeated, through a ~1 MiB buffer of whole repetitions. */
+/**
+ * Feeds `count` octets of salt||passphrase repeated, through a buffer of whole repetitions: ~1 MiB, or just
+ * enough for `count` (ferry's own objects' 1,024 octets: a 1 MiB buffer per chunk was a GiB of copying per GiB).
+ */
 function hashRepeated(hash: ReturnType<typeof createHash>, material: Buffer, count: number): void {
   if (material.length === 0) throw new MalformedMessageError('S2K with an empty salt and passphrase');
-  const reps = Math.max(1, Math.floor((1 << 20) / material.length));
+  const reps = Math.max(1, Math.min(Math.floor((1 << 20) / material.length), Math.ceil(count / material.length)));
   const block = Buffer.alloc(reps * material.length);
   for (let i = 0; i < reps; i++) material.copy(block, i * material.length);
   let left = count;
