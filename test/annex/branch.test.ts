@@ -43,6 +43,29 @@ test('reads take the journal over the branch, and a commit stages the journal an
   assert.equal(await annex.branch.commit(), undefined, 'nothing left to commit');
 });
 
+test('reads see what another process commits between them, under directories read before and new ones', async (t) => {
+  const dir = await makeRepo(t, { files: { 'a.txt': 'a\n' } });
+  await gitAnnex(dir, ['add', 'a.txt']);
+  const annex = await openAnnex(dir);
+  t.after(() => annex.close());
+  const keyOf = async (file: string) => (await gitAnnex(dir, ['lookupkey', file])).stdout.trim();
+  const logOf = async (file: string) => (await gitAnnex(dir, ['examinekey', '--format=${hashdirlower}${key}.log', await keyOf(file)])).stdout.trim();
+  const aLog = await logOf('a.txt');
+  assert.match(await annex.branch.get(aLog), /1 /, 'a.txt is present here');
+  assert.equal((await annex.branch.getMany([aLog, 'x/y/none.log'])).get('x/y/none.log'), '');
+
+  // git-annex commits a change to a log under a directory already read, and a log under a new one.
+  await writeFile(join(dir, 'b.txt'), 'b\n');
+  await gitAnnex(dir, ['add', 'b.txt']);
+  await gitAnnex(dir, ['drop', '--force', 'a.txt']);
+  await gitAnnex(dir, ['merge']); // commits the journal into the branch
+  assert.deepEqual(await readdir(join(dir, '.git/annex/journal')), []);
+  assert.match(await annex.branch.get(aLog), /0 /, 'the drop is seen');
+  const bLog = await logOf('b.txt');
+  assert.match(await annex.branch.get(bLog), /1 /, 'the new log is seen');
+  assert.match((await annex.branch.getMany([aLog, bLog])).get(bLog) ?? '', /1 /);
+});
+
 test('bulk changes build on the journal and land in the same commit', async (t) => {
   const dir = await makeRepo(t);
   const annex = await openAnnex(dir);

@@ -20,11 +20,18 @@ test('objects are read-only files, and tmp/ is left empty by puts that succeed o
   const store = new DirectoryStore(root);
   await store.put('x/y/obj', { bytes: bytes(1, 1000) });
   await store.put('top', { path: process.execPath, size: 10 });
+  // A whole file is copied by the kernel, which gives the copy the source's mode: write bits are taken away.
+  const writable = join(await tempDir(t), 'writable');
+  await writeFile(writable, 'whole file\n', { mode: 0o664 });
+  await store.put('whole', { path: writable });
   await assert.rejects(store.put('broken', { open: () => { throw new Error('no source'); } }));
+  await assert.rejects(store.put('gone', { path: join(root, 'no-such-file') }));
   assert.equal((await stat(join(root, 'x/y/obj'))).mode & 0o777, 0o444);
   assert.equal((await stat(join(root, 'top'))).mode & 0o777, 0o444);
+  assert.equal((await stat(join(root, 'whole'))).mode & 0o777, 0o444);
+  assert.equal(await readFile(join(root, 'whole'), 'utf8'), 'whole file\n');
   assert.deepEqual(await readdir(join(root, 'tmp')), []);
-  assert.deepEqual((await readdir(root)).sort(), ['tmp', 'top', 'x']);
+  assert.deepEqual((await readdir(root)).sort(), ['tmp', 'top', 'whole', 'x']);
 });
 
 test('a missing directory is a permanent error naming it, and is never created', async (t) => {
