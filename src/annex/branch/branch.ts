@@ -24,6 +24,8 @@ export class AnnexBranch {
   private readonly index: AnnexIndex;
   /** The top-level directories of the branch at one commit (the last one read), for fromCommit. */
   private topLevel: { readonly commit: string; readonly dirs: Promise<Map<string, string>> } | undefined;
+  /** get() calls waiting for this turn's getMany, by path. */
+  private gets: Map<string, { resolve(v: string): void; reject(e: unknown): void }[]> | undefined;
 
   constructor(private readonly git: GitEnv, private readonly layout: AnnexLayout, private readonly cat: CatFile) {
     this.journal = new Journal(layout);
@@ -54,12 +56,28 @@ export class AnnexBranch {
     });
   }
 
-  /** Current content of a branch file: the journal's copy if there is one, else the branch's; '' if none. */
-  async get(path: string): Promise<string> {
-    const journalled = await this.journal.read(path);
-    if (journalled !== undefined) return journalled;
-    const head = await this.head();
-    return head === undefined ? '' : this.fromCommit(head, path);
+  /**
+   * Current content of a branch file: the journal's copy if there is one, else the branch's; '' if none.
+   * Calls made in the same turn of the event loop (a pool of lookups, one log per key) are read together as
+   * one getMany: one listing of the journal and one question for the head, instead of one each per path.
+   */
+  get(path: string): Promise<string> {
+    if (this.gets === undefined) {
+      const batch = new Map<string, { resolve(v: string): void; reject(e: unknown): void }[]>();
+      this.gets = batch;
+      setImmediate(() => {
+        this.gets = undefined;
+        this.getMany([...batch.keys()]).then((found) => {
+          for (const [p, waiters] of batch) for (const w of waiters) w.resolve(found.get(p) ?? '');
+        }, (err: unknown) => {
+          for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
+        });
+      });
+    }
+    const gets = this.gets;
+    return new Promise((resolve, reject) => {
+      gets.set(path, [...(gets.get(path) ?? []), { resolve, reject }]);
+    });
   }
 
   /** get() for many paths at once: one listing of the journal, and blob reads pipelined through one cat-file. */
@@ -67,7 +85,13 @@ export class AnnexBranch {
     const [journalled, head] = await Promise.all([this.journal.paths(), this.head()]);
     const inJournal = new Set(journalled);
     const read = async (p: string): Promise<string> => {
-      if (inJournal.has(p)) return this.get(p);
+      // Listed a moment ago, but git-annex may have committed and removed it since: then read the branch.
+      if (inJournal.has(p)) {
+        const journalled = await this.journal.read(p);
+        if (journalled !== undefined) return journalled;
+        const now = await this.head();
+        return now === undefined ? '' : this.fromCommit(now, p);
+      }
       return head === undefined ? '' : this.fromCommit(head, p);
     };
     const entries = await Promise.all(paths.map(async (p): Promise<[string, string]> => [p, await read(p)]));
