@@ -22,8 +22,7 @@ import type { ObjectLayout } from './layout.js';
 export interface ContentCipher {
   /** The name a key is stored under (`GPGHMACSHA1--…`, §6.2). */
   storedName(keyText: string): string;
-  /** `plain` as an OpenPGP message (§6.3). */
-  /** `size`: the plaintext's length, when known. */
+  /** `plain` as an OpenPGP message (§6.3); `size` is the plaintext's length, when known. */
   encrypt(plain: AsyncIterable<Uint8Array>, size?: number): Readable;
   /**
    * The plaintext of an OpenPGP message. Bytes flow before the message's integrity check at its end, which
