@@ -15,7 +15,7 @@ export const transferOptions: readonly OptionSpec[] = [
   { name: 'json-progress', kind: 'boolean', help: 'with --json, also progress records while content moves' },
   { name: 'all', kind: 'boolean', short: 'A', help: 'every key this repository or the git-annex branch knows, not only files' },
   { name: 'key', kind: 'string', value: 'KEY', help: 'only this key' },
-  { name: 'jobs', kind: 'number', short: 'J', help: 'transfers at once (default: 4 gets; sending, 8 to a repository, 4 large and 16 small files to a special remote)' },
+  { name: 'jobs', kind: 'number', short: 'J', help: 'transfers at once (default: 4 when getting; when sending, 8 to a repository, 4 large and 16 small files to a special remote)' },
 ];
 
 /** get, copy and drop (not move, as in git-annex): let preferred content and numcopies choose. */
