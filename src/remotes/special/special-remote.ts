@@ -186,9 +186,9 @@ export class SpecialRemote implements Remote {
 
   /**
    * Stores one key, chunk by chunk; chunks already there (an interrupted earlier store) are not sent again.
-   * PIECE_JOBS pieces are under way at once, but their bytes flow one piece after the other (each piece's
-   * source waits for the previous one's to end): one piece's buffers in memory, while the others look for an
-   * earlier copy, create their temp file or rename it into place.
+   * PIECE_JOBS pieces are under way at once, but an encrypted piece's bytes flow only once the previous
+   * piece's plaintext has been read: one piece's buffers in memory, while the others look for an earlier copy
+   * or close, rename and make the directory of the one before.
    */
   private async storeOne(key: string, src: string, progress: ((bytes: number) => void) | undefined): Promise<Chunking> {
     // The key's size where it has one (an object's size is its key's): a stat less per key.
@@ -214,7 +214,10 @@ export class SpecialRemote implements Remote {
         const name = this.names(piece.key)[0]!;
         const there = resumable ? await this.settings.store.stat(name) : undefined;
         if (there === undefined || (this.settings.cipher === undefined && there.size !== piece.length)) {
-          const source = this.source(src, piece, piece.key === key, { after: previous, done: release });
+          // Waited for here, not inside the put: a piece waiting for its turn must not hold one of the store's
+          // concurrency slots that an earlier piece needs.
+          if (this.settings.cipher !== undefined) await previous;
+          const source = this.source(src, piece, piece.key === key, release);
           await this.settings.store.put(name, source, { progress: (b) => { sent(piece, bytes, b); bytes = b; } });
           checkpoint('piece-stored', piece.key);
         } else checkpoint('piece-kept', piece.key); // an interrupted store's piece: not sent again
@@ -226,8 +229,8 @@ export class SpecialRemote implements Remote {
     return chunking;
   }
 
-  /** A piece's bytes as a put sends them; an encrypted piece's flow once `turn.after` resolves. */
-  private source(src: string, piece: Piece, whole: boolean, turn: { after: Promise<void>; done: () => void }): PutSource {
+  /** A piece's bytes as a put sends them; `plainRead` is called once an encrypted piece's plaintext is read. */
+  private source(src: string, piece: Piece, whole: boolean, plainRead: () => void): PutSource {
     const cipher = this.settings.cipher;
     // The whole object is sent as the file, which a directory store copies with the kernel.
     if (cipher === undefined) return whole ? { path: src } : { path: src, offset: piece.offset, size: piece.length };
@@ -236,10 +239,10 @@ export class SpecialRemote implements Remote {
         ? Readable.from([])
         : createReadStream(src, { start: piece.offset, end: piece.offset + piece.length - 1, highWaterMark: 1 << 20 });
       // Once the plaintext is read (and so encrypted but for the last block), the next piece may start.
-      stream.once('close', turn.done);
+      stream.once('close', plainRead);
       return stream;
     };
-    return { open: () => Readable.from(inTurn(turn, () => cipher.encrypt(plain(), piece.length)), { objectMode: false }) };
+    return { open: () => cipher.encrypt(plain(), piece.length) };
   }
 
   /**
@@ -340,16 +343,6 @@ export class SpecialRemote implements Remote {
 /** The content size the key states (undefined for keys without one, which are only ever stored whole). */
 function sizeFor(key: string): number | undefined {
   return parseKeyOrThrow(key).size;
-}
-
-/** The chunks of the stream `open` makes, opened once `turn.after` resolves; `turn.done` at the latest once it ends or fails. */
-async function* inTurn(turn: { after: Promise<void>; done: () => void }, open: () => Readable): AsyncGenerator<Uint8Array> {
-  try {
-    await turn.after;
-    yield* open() as AsyncIterable<Uint8Array>;
-  } finally {
-    turn.done();
-  }
 }
 
 /** `stream` without its first `n` bytes (a resumed download of an encrypted object decrypts from its start). */
