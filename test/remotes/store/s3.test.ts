@@ -100,19 +100,27 @@ test('a 40 MiB source goes up in 5 MiB parts and comes back intact, also by rang
   assert.deepEqual(await readAll(await store.get('big', { offset: size - 5 })), whole.subarray(size - 5));
 });
 
+/**
+ * Puts NAME (generated(SEED, SIZE), in parts of PART_SIZE) into bucket 'b' from a child process whose source
+ * stalls after PARTS parts, and kills it with SIGKILL once the server has them: an upload left unfinished.
+ */
+async function killUploadAfter(server: S3rverServer, o: { name: string; seed: number; size: number; partSize: number; parts: number }): Promise<void> {
+  const child = start(process.cwd(), process.execPath, [
+    childScript, server.endpoint, 'b', o.name, String(o.seed), String(o.size), String(o.partSize), String(o.parts * o.partSize),
+  ], { expect: [] });
+  await Promise.race([
+    server.waitForParts(o.parts),
+    child.done.then((r) => { throw new Error(`the uploader ended before sending ${o.parts} parts: ${r.stdout} ${r.stderr}`); }),
+  ]);
+  child.child.kill('SIGKILL');
+  await child.done;
+}
+
 test('an upload killed with SIGKILL mid-way resumes: only the parts the server lacks are sent again', async (t) => {
   const server = await startS3rver(t, { bucket: 'b' });
   const size = 40 * MiB;
   const partSize = 5 * MiB;
-  const child = start(process.cwd(), process.execPath, [
-    childScript, server.endpoint, 'b', 'resumed', '62', String(size), String(partSize), String(3 * partSize),
-  ], { expect: [] });
-  await Promise.race([
-    server.waitForParts(3),
-    child.done.then((r) => { throw new Error(`the uploader ended before sending 3 parts: ${r.stdout} ${r.stderr}`); }),
-  ]);
-  child.child.kill('SIGKILL');
-  await child.done;
+  await killUploadAfter(server, { name: 'resumed', seed: 62, size, partSize, parts: 3 });
   const firstRun = server.partsReceived.map((p) => p.part);
   assert.deepEqual(firstRun, [1, 2, 3]);
   const store = storeOn(server, 'b', { partSize });
@@ -131,15 +139,7 @@ test('an upload killed with SIGKILL mid-way resumes: only the parts the server l
 test('a resumed upload sends again a stored part whose bytes differ from the source', async (t) => {
   const server = await startS3rver(t, { bucket: 'b' });
   const partSize = 5 * MiB;
-  const child = start(process.cwd(), process.execPath, [
-    childScript, server.endpoint, 'b', 'changed', '63', String(4 * partSize), String(partSize), String(2 * partSize),
-  ], { expect: [] });
-  await Promise.race([
-    server.waitForParts(2),
-    child.done.then((r) => { throw new Error(`the uploader ended before sending 2 parts: ${r.stdout} ${r.stderr}`); }),
-  ]);
-  child.child.kill('SIGKILL');
-  await child.done;
+  await killUploadAfter(server, { name: 'changed', seed: 63, size: 4 * partSize, partSize, parts: 2 });
   // Same size, other bytes from part 2 on: part 1 is kept, part 2 must go again.
   const data = await readAll(generated(63, 4 * partSize));
   data.fill(7, partSize);
