@@ -3,7 +3,7 @@
 // logged, so the reference is made durable too), and the report of ferry's copy against it.
 import { join } from 'node:path';
 import { formatMs, formatRatio, median, sampleRows, table, target, timeSteps } from './lib.js';
-import type { Contender, Target, Workspace } from './lib.js';
+import type { Contender, ReportInput, Target, Workspace } from './lib.js';
 
 const MiB = 2 ** 20;
 
@@ -28,18 +28,9 @@ export function cpSyncContender(ws: Workspace, fill: (dir: string) => void): Con
   };
 }
 
-export interface LargeCopyReport {
-  /** The target's name, and the ratio ferry / (cp + sync -f) must stay within. */
-  readonly name: string;
-  readonly ratio: number;
+/** `ratio`: what ferry / (cp + sync -f) must stay within; samples: 'ferry copy', CP_SYNC, 'git annex copy'. */
+export interface LargeCopyReport extends ReportInput {
   readonly size: number;
-  /** The first column's heading of the table. */
-  readonly heading: string;
-  /** Samples by contender name: 'ferry copy', CP_SYNC and (when it ran) 'git annex copy'. */
-  readonly samples: Map<string, number[]>;
-  readonly names: readonly string[];
-  readonly withAnnex: boolean;
-  readonly print: (line?: string) => void;
 }
 
 /** Prints the medians with throughput and the ratios, and returns the target. */

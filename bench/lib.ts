@@ -181,6 +181,21 @@ export interface Contender<C> {
   finish?(c: C, round: number): Promise<void>;
 }
 
+/** What a side-by-side report is given: the target, the samples of alternate(), and where to print. */
+export interface ReportInput {
+  /** The target's name, and the ratio it sets. */
+  readonly name: string;
+  readonly ratio: number;
+  /** The first column's heading of the table. */
+  readonly heading: string;
+  /** Samples by contender name, as alternate() returns them, and their order in the table. */
+  readonly samples: Map<string, number[]>;
+  readonly names: readonly string[];
+  /** Whether git-annex ran (it is optional on a developer's machine). */
+  readonly withAnnex: boolean;
+  readonly print: (line?: string) => void;
+}
+
 /**
  * Runs `rounds` rounds of every contender in turn (a, b, c, a, b, c, …), each after `sync`, and returns the
  * samples by contender name. Alternating spreads slow drift of the machine (other load, thermal, page cache)

@@ -2,22 +2,13 @@
 // part): the medians, git-annex / ferry against the target, ferry against a third reference where there is
 // one (plain git, cp), and the cost per 1000 files.
 import { formatMs, formatRatio, median, sampleRows, table, target } from './lib.js';
-import type { Target } from './lib.js';
+import type { ReportInput, Target } from './lib.js';
 
-export interface ManyFilesReport {
-  /** The target's name, and the ratio git-annex / ferry must reach. */
-  readonly name: string;
-  readonly ratio: number;
+/** `ratio`: what git-annex / ferry must reach; samples: 'ferry', 'git-annex' (when it ran), and the reference's. */
+export interface ManyFilesReport extends ReportInput {
   readonly files: number;
-  /** The first column's heading of the table. */
-  readonly heading: string;
-  /** Samples by contender name: 'ferry', 'git-annex' (when it ran), and the reference's. */
-  readonly samples: Map<string, number[]>;
-  readonly names: readonly string[];
-  readonly withAnnex: boolean;
   /** A reference shown for information: its sample name, its short and its long label. */
   readonly reference?: { readonly sample: string; readonly short: string; readonly long: string };
-  readonly print: (line?: string) => void;
 }
 
 export function reportManyFiles(r: ManyFilesReport): Target {
