@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// git's remote helper for ferry:: URLs (issue 13). Until then it says so and fails, as git expects.
-process.stderr.write('git-remote-ferry: ferry:: remotes are not implemented yet\n');
-process.exitCode = 1;
+// git's remote helper for ferry:: URLs: git runs it as `git-remote-ferry <remote> <url>`.
+import { gitRemoteFerry } from '../src/sync/index.js';
+
+process.exitCode = await gitRemoteFerry(process.argv.slice(2));

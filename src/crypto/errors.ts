@@ -46,3 +46,13 @@ export class MalformedMessageError extends FerryError {
     super(message, { hint: 'the stored object is damaged or not a git-annex encrypted object', ...opts });
   }
 }
+
+/**
+ * A ferry sealed object (crypto/seal.ts) does not open: changed or truncated bytes, another format, the wrong
+ * secret, or an object sealed for another role or remote. Nothing of it may be used.
+ */
+export class SealError extends FerryError {
+  constructor(message: string, opts: FerryErrorOptions = {}) {
+    super(message, { hint: 'the stored object was altered, belongs to another remote, or the secret is wrong', ...opts });
+  }
+}

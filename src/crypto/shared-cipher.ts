@@ -93,6 +93,11 @@ export class SharedCipher {
     return `GPG${mac}--${createHmac(hash!, this.#text.subarray(0, MAC_KEY_LENGTH)).update(bytes).digest('hex')}`;
   }
 
+  /** The whole cipher text, as key material for derived keys (cloudgit's HKDF); never printed. */
+  keyMaterial(): Buffer {
+    return Buffer.from(this.#text);
+  }
+
   /** Whether two ciphers are the same text (for enableremote checks), without exposing either. */
   equals(other: SharedCipher): boolean {
     return this.#text.equals(other.#text);

@@ -11,7 +11,9 @@ export { StoreNotFoundError, StoreTransientError, StorePermanentError } from './
 export { initRemote, enableRemote, renameRemote, autoEnableRemotes, RemoteNameTakenError } from './special/configure.js';
 export type { ConfiguredRemote } from './special/configure.js';
 export { parseParamWords, redactConfig, BadRemoteConfigError } from './special/config.js';
-export { enabledSpecialRemotes } from './special/open.js';
+export { enabledSpecialRemotes, openSpecialStore, openTypeStore } from './special/open.js';
+export type { SpecialStore } from './special/open.js';
+export { specialType } from './special/types/registry.js';
 export { specialRemoteRecords, findSpecialRemote, UnknownSpecialRemoteError } from './special/remote-log.js';
 export { specialTypeParams } from './special/types/registry.js';
 export { specialRemoteFacts, specialFactsOf } from './special/facts.js';

@@ -12,3 +12,4 @@ export { refusedAsCheckedOut } from './git-remote.js';
 export { variantPath } from './variant.js';
 export { CONFLICT_FIX_MESSAGE } from './merge.js';
 export { UnknownRemoteError } from './errors.js';
+export { gitRemoteFerry } from './remote-helper.js';

@@ -2,6 +2,7 @@
 // cloud git remote (ferry:: URLs, ARCHITECTURE "Git in the cloud") is added here ahead of plain git,
 // offering one head per peer through SyncRemote.headsToMerge; everything else is a git remote.
 import type { Annex } from '../annex/index.js';
+import { CloudSyncRemote } from './cloud-sync-remote.js';
 import { GitSyncRemote } from './git-remote.js';
 import type { GitRemoteSettings } from './remote-list.js';
 import type { SyncRemote } from './sync-remote.js';
@@ -13,6 +14,7 @@ export interface SyncRemoteKind {
 }
 
 export const SYNC_REMOTE_KINDS: readonly SyncRemoteKind[] = [
+  { name: 'cloud', matches: (url) => url.startsWith('ferry::'), create: (annex, settings) => new CloudSyncRemote(annex, settings) },
   { name: 'git', matches: () => true, create: (annex, settings) => new GitSyncRemote(annex, settings) },
 ];
 

@@ -1,0 +1,74 @@
+// cloudgit's face: fetch, list and push one cloud, each under the cloud's lock in this repository, each
+// reading the store fresh and saving local state only once the store is in the state it records.
+import { StoreNotFoundError } from '../remotes/index.js';
+import type { Store } from '../remotes/index.js';
+import { applyCloud, readCloud } from './fetch.js';
+import { markerName } from './keys.js';
+import { cloudContext } from './context.js';
+import type { CloudContext, CloudGitOptions } from './context.js';
+import { pushCloud } from './push.js';
+import type { PushResult, PushUpdate } from './push.js';
+import { listing } from './refs.js';
+import type { Listing, PeerRefs } from './refs.js';
+import type { CloudState } from './state.js';
+
+/** The uuid a store's cloud belongs to, from its marker; undefined when the store holds no ferry cloud. */
+export async function readCloudUuid(store: Store, prefix: string): Promise<string | undefined> {
+  try {
+    const parts: Buffer[] = [];
+    for await (const part of await store.get(markerName(prefix))) parts.push(part as Buffer);
+    const text = Buffer.concat(parts).toString('utf8').trim();
+    return /^[0-9a-fA-F-]{8,64}$/.test(text) ? text : undefined;
+  } catch (err) {
+    if (err instanceof StoreNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+function peerRefs(cx: CloudContext, state: CloudState): PeerRefs[] {
+  const peers: PeerRefs[] = Object.values(state.peers).map(({ manifest: m }) => ({ peer: m.peer, since: m.since, head: m.head, refs: m.refs }));
+  if (state.seq > 0) peers.push({ peer: cx.peer, since: state.since ?? '', head: state.head, refs: state.refs });
+  return peers;
+}
+
+export class CloudGit {
+  readonly #cx: CloudContext;
+
+  constructor(opts: CloudGitOptions) {
+    this.#cx = cloudContext(opts);
+  }
+
+  async #locked<T>(fn: (state: CloudState) => Promise<T>): Promise<T> {
+    const lock = await this.#cx.state.lock();
+    try {
+      const state = await this.#cx.state.load();
+      const result = await fn(state);
+      await this.#cx.state.save(state);
+      return result;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Brings every peer's objects here and returns the refs the cloud shows (docs/cloudgit-format.md "Ref mapping"). */
+  fetch(): Promise<Listing> {
+    return this.#locked(async (state) => {
+      const read = await readCloud(this.#cx, state);
+      await applyCloud(this.#cx, state, read);
+      return listing(this.#cx.git, peerRefs(this.#cx, state));
+    });
+  }
+
+  /** This peer's own refs as it last pushed them: what git checks fast-forwards against. */
+  listForPush(): Promise<Listing> {
+    return this.#locked(async (state) => {
+      await readCloud(this.#cx, state);
+      return { refs: new Map(Object.entries(state.refs)), head: undefined };
+    });
+  }
+
+  /** Pushes `updates` (one bundle, one manifest); `head` is the branch HEAD names here, recorded for clones. */
+  push(updates: readonly PushUpdate[], head?: string): Promise<PushResult[]> {
+    return this.#locked(async (state) => pushCloud(this.#cx, state, await readCloud(this.#cx, state), updates, head));
+  }
+}

@@ -1,0 +1,80 @@
+// What one repository remembers about one cloud (docs/cloudgit-format.md "Local state"), in
+// .git/ferry/cloudgit/<uuid>/state.json: its own sequence number, refs and bundles (with the tips and
+// prerequisites consolidation needs), and for every other peer the last manifest whose bundles are all
+// applied here. Replaced atomically; losing it costs downloads, never correctness (the cloud is the truth).
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BundleTip } from '../git/index.js';
+import { isNotFound, lockExclusive, warn, writeFileAtomic } from '../util/index.js';
+import type { Lock } from '../util/index.js';
+import type { BundleEntry, Manifest } from './manifest.js';
+
+export interface OwnBundle extends BundleEntry {
+  /** The bundle's tips and prerequisites, to rebuild or consolidate it; empty when unknown (state was lost). */
+  readonly tips: readonly BundleTip[];
+  readonly prerequisites: readonly string[];
+}
+
+export interface PeerRecord {
+  /** The store's name and etag of the manifest last read, to skip reading it again when unchanged. */
+  readonly name: string;
+  readonly etag: string;
+  /** The newest manifest of this peer whose bundles are all applied here. */
+  readonly manifest: Manifest;
+}
+
+export interface CloudState {
+  /** Own sequence number last published; 0 before the first push. */
+  seq: number;
+  since: string | undefined;
+  refs: Record<string, string>;
+  head: string | undefined;
+  bundles: OwnBundle[];
+  peers: Record<string, PeerRecord>;
+  /** Bundle ids whose objects are in this repository. */
+  applied: string[];
+  /** When a listed bundle was first found missing (the grace period of "cloud incomplete"). */
+  missingSince: Record<string, string>;
+}
+
+function fresh(): CloudState {
+  return { seq: 0, since: undefined, refs: {}, head: undefined, bundles: [], peers: {}, applied: [], missingSince: {} };
+}
+
+export class StateDir {
+  constructor(readonly dir: string) {}
+
+  get tmp(): string {
+    return join(this.dir, 'tmp');
+  }
+
+  /** Takes the cloud's lock (one push or fetch per repository and cloud at a time) and clears stale temp files. */
+  async lock(): Promise<Lock> {
+    await mkdir(this.tmp, { recursive: true });
+    const lock = await lockExclusive(join(this.dir, 'lock'));
+    for (const name of await readdir(this.tmp)) await rm(join(this.tmp, name), { force: true, recursive: true });
+    return lock;
+  }
+
+  async load(): Promise<CloudState> {
+    const path = join(this.dir, 'state.json');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if (isNotFound(err)) return fresh();
+      throw err;
+    }
+    try {
+      return { ...fresh(), ...(JSON.parse(text) as Partial<CloudState>) };
+    } catch {
+      warn(`${path} is damaged; starting over from what the cloud holds (bundles may be downloaded again)`);
+      return fresh();
+    }
+  }
+
+  async save(state: CloudState): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeFileAtomic(join(this.dir, 'state.json'), `${JSON.stringify(state)}\n`, { fsync: true });
+  }
+}

@@ -1,0 +1,165 @@
+// git bundles (gitformat-bundle(5), v2) written and applied for cloudgit. ferry writes the header itself and
+// the pack with `git pack-objects --revs --thin`, because `git bundle create` wants refs for its tips (a
+// consolidated bundle's tips are commits no ref names) and refuses an empty bundle; it applies bundles with
+// `git bundle unbundle`, which checks the prerequisites and indexes the pack, and never touches a ref.
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { GitError } from './errors.js';
+import { gitText, runGit, spawnGit, waitForGit } from './run.js';
+import type { GitEnv } from './run.js';
+
+const SIGNATURE = '# v2 git bundle\n';
+
+export interface BundleTip {
+  /** The name the bundle gives the tip (any refname; unbundling does not create it). */
+  readonly ref: string;
+  readonly sha: string;
+}
+
+export interface WrittenBundle {
+  /** Bytes written to the destination. */
+  readonly size: number;
+  /** Commits the reader must already have (gitformat-bundle "prerequisites"). */
+  readonly prerequisites: readonly string[];
+  /** Objects in the pack. */
+  readonly objects: number;
+}
+
+/** Which of `shas` are objects in this repository (one cat-file for all of them). */
+export async function presentObjects(ctx: GitEnv, shas: Iterable<string>): Promise<Set<string>> {
+  const list = [...new Set(shas)];
+  if (list.length === 0) return new Set();
+  const { stdout } = await runGit(ctx, ['cat-file', '--batch-check=%(objectname)'], { input: `${list.join('\n')}\n` });
+  const found = new Set<string>();
+  for (const line of stdout.toString('utf8').split('\n')) if (/^[0-9a-f]{40,64}$/.test(line)) found.add(line);
+  return found;
+}
+
+/**
+ * Writes a bundle of what `tips` reach and `exclude` does not to `dest` (created or truncated). Exclusions
+ * the repository does not have are ignored. Returns undefined, and leaves `dest` empty, when there is nothing
+ * new (every tip object is reachable from the exclusions). Work grows with what is new, not with history.
+ */
+export async function writeBundle(ctx: GitEnv, tips: readonly BundleTip[], exclude: Iterable<string>, dest: string): Promise<WrittenBundle | undefined> {
+  const tipShas = [...new Set(tips.map((t) => t.sha))];
+  const not = [...(await presentObjects(ctx, exclude))];
+  const revs = `${tipShas.join('\n')}\n${not.map((sha) => `^${sha}\n`).join('')}`;
+  // Boundary commits (rev-list --boundary "-" lines) are what the reader must have; a tag whose commit is not
+  // new needs that commit too.
+  const walk = (await gitText(ctx, ['rev-list', '--boundary', '--stdin'], { input: revs })).split('\n').filter((l) => l !== '');
+  const fresh = new Set(walk.filter((l) => !l.startsWith('-')));
+  const prerequisites = new Set(walk.filter((l) => l.startsWith('-')).map((l) => l.slice(1)));
+  const peeled = (await gitText(ctx, ['rev-parse', ...tipShas.map((sha) => `${sha}^{commit}`)], { okCodes: [128] })).split('\n');
+  for (const commit of peeled) if (/^[0-9a-f]{40,64}$/.test(commit) && !fresh.has(commit)) prerequisites.add(commit);
+
+  const header = SIGNATURE + [...prerequisites].map((sha) => `-${sha}\n`).join('') + tips.map((t) => `${t.sha} ${t.ref}\n`).join('') + '\n';
+  const out = createWriteStream(dest);
+  out.write(header);
+  const args = ['pack-objects', '--revs', '--thin', '--stdout', '--delta-base-offset', '-q'];
+  const child = spawnGit(ctx, args);
+  const done = waitForGit(child, args);
+  child.stdin.end(revs);
+  await Promise.all([pipeline(child.stdout, out), done]);
+  const objects = await packObjectCount(dest, Buffer.byteLength(header));
+  if (objects === 0) {
+    await (await open(dest, 'w')).close();
+    return undefined;
+  }
+  return { size: (await stat(dest)).size, prerequisites: [...prerequisites], objects };
+}
+
+/** The object count of the pack that starts at `offset` in `path` (pack header: "PACK", version, count). */
+async function packObjectCount(path: string, offset: number): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(12);
+    const { bytesRead } = await handle.read(head, 0, 12, offset);
+    if (bytesRead < 12 || head.toString('latin1', 0, 4) !== 'PACK') throw new GitError(['pack-objects'], 0, `no pack in ${path}`);
+    return head.readUInt32BE(8);
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface BundlePart {
+  readonly tips: readonly BundleTip[];
+  readonly prerequisites: readonly string[];
+}
+
+/**
+ * Writes one bundle holding the objects of several (`parts`, each a bundle's tips and prerequisites, whose
+ * objects this repository has): the union of what each part alone holds, as a full (not thin) pack, so
+ * nothing any of them held is lost even when one part's prerequisite reaches into another part. Its
+ * prerequisites are the parts' prerequisites that none of the parts holds.
+ */
+export async function writeMergedBundle(ctx: GitEnv, parts: readonly BundlePart[], dest: string): Promise<WrittenBundle> {
+  const revs = (p: BundlePart): string => `${p.tips.map((t) => t.sha).join('\n')}\n${p.prerequisites.map((sha) => `^${sha}\n`).join('')}`;
+  const held = new Set<string>();
+  for (const part of parts) {
+    for (const line of (await gitText(ctx, ['rev-list', '--stdin'], { input: revs(part) })).split('\n')) if (line !== '') held.add(line);
+  }
+  const prerequisites = [...new Set(parts.flatMap((p) => p.prerequisites))].filter((sha) => !held.has(sha));
+  const seen = new Set<string>();
+  const tips = parts.flatMap((p) => p.tips).filter((t) => !seen.has(`${t.sha} ${t.ref}`) && !!seen.add(`${t.sha} ${t.ref}`));
+  const header = SIGNATURE + prerequisites.map((sha) => `-${sha}\n`).join('') + tips.map((t) => `${t.sha} ${t.ref}\n`).join('') + '\n';
+  const out = createWriteStream(dest);
+  out.write(header);
+  const packArgs = ['pack-objects', '--stdout', '--delta-base-offset', '-q'];
+  const pack = spawnGit(ctx, packArgs);
+  const packed = waitForGit(pack, packArgs);
+  const written = pipeline(pack.stdout, out);
+  try {
+    for (const part of parts) {
+      const listArgs = ['rev-list', '--objects', '--stdin'];
+      const list = spawnGit(ctx, listArgs);
+      const listed = waitForGit(list, listArgs);
+      list.stdin.end(revs(part));
+      for await (const chunk of list.stdout) if (!pack.stdin.write(chunk)) await once(pack.stdin, 'drain');
+      await listed;
+    }
+    pack.stdin.end();
+  } catch (err) {
+    pack.kill();
+    await Promise.allSettled([packed, written]);
+    throw err;
+  }
+  await Promise.all([packed, written]);
+  const objects = await packObjectCount(dest, Buffer.byteLength(header));
+  return { size: (await stat(dest)).size, prerequisites, objects };
+}
+
+export interface BundleHeader {
+  readonly prerequisites: readonly string[];
+  readonly tips: readonly BundleTip[];
+}
+
+/** Reads a bundle's header (the lines before the pack); throws GitError naming the file when it is not one. */
+export async function readBundleHeader(path: string): Promise<BundleHeader> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const text = head.subarray(0, bytesRead).toString('latin1');
+    const end = text.indexOf('\n\n');
+    if (!text.startsWith(SIGNATURE) || end < 0) throw new GitError(['bundle'], 0, `${path} is not a v2 git bundle`);
+    const prerequisites: string[] = [];
+    const tips: BundleTip[] = [];
+    for (const line of text.slice(SIGNATURE.length, end).split('\n')) {
+      if (line.startsWith('-')) prerequisites.push(line.slice(1).split(' ')[0]!);
+      else {
+        const space = line.indexOf(' ');
+        tips.push({ sha: line.slice(0, space), ref: line.slice(space + 1) });
+      }
+    }
+    return { prerequisites, tips };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Adds a bundle's objects to the repository (no refs); git checks its prerequisites and the pack's checksum. */
+export async function unbundle(ctx: GitEnv, path: string): Promise<void> {
+  await runGit(ctx, ['bundle', 'unbundle', path]);
+}

@@ -1,0 +1,60 @@
+// git-remote-ferry's composition root (ARCHITECTURE "Layers": sync/ resolves a ferry:: URL and hands cloudgit
+// a Store and keys). git runs `git-remote-ferry <remote> <url>` with GIT_DIR set and speaks the helper
+// protocol on stdin/stdout; everything for a person goes to stderr. Exit status: 0, or 1 with a message.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AnnexRepo } from '../annex/index.js';
+import { runHelper } from '../cloudgit/index.js';
+import { closeCryptoWorkers } from '../crypto/index.js';
+import { NotAGitRepositoryError, runGit } from '../git/index.js';
+import { FerryError, errorMessage } from '../util/index.js';
+import { absoluteGitDir, resolveCloud } from './cloud-remote.js';
+
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** The repository git runs the helper for; outside one (`git ls-remote ferry::…`), a temporary bare one. */
+async function openRepository(): Promise<{ repo: AnnexRepo; temporary?: string }> {
+  try {
+    return { repo: await AnnexRepo.open(process.cwd()) };
+  } catch (err) {
+    if (!(err instanceof NotAGitRepositoryError)) throw err;
+    const temporary = await mkdtemp(join(tmpdir(), 'ferry-ls-remote-'));
+    await runGit({ cwd: temporary }, ['init', '-q', '--bare']);
+    return { repo: await AnnexRepo.open(temporary), temporary };
+  }
+}
+
+export async function gitRemoteFerry(argv: readonly string[]): Promise<number> {
+  const [remoteArg, urlArg] = argv;
+  const url = urlArg ?? remoteArg;
+  if (url === undefined) {
+    say('usage: git-remote-ferry <remote> [<url>] (git runs this for ferry:: URLs; see the README)');
+    return 2;
+  }
+  absoluteGitDir();
+  let temporary: string | undefined;
+  let close: (() => Promise<void>) | undefined;
+  try {
+    const opened = await openRepository();
+    temporary = opened.temporary;
+    const { repo } = opened;
+    const remote = remoteArg !== undefined && repo.config.get(`remote.${remoteArg}.url`) !== undefined ? remoteArg : undefined;
+    const resolved = await resolveCloud(repo, remote, url.replace(/^ferry::/, ''), say);
+    close = () => resolved.close();
+    await runHelper(resolved.cloud, repo.git, { input: process.stdin, output: process.stdout, say });
+    return 0;
+  } catch (err) {
+    say(`fatal: ferry: ${errorMessage(err)}`);
+    if (err instanceof FerryError && err.hint) say(`hint: ${err.hint}`);
+    return 1;
+  } finally {
+    // git may still hold our stdin open after an error: stop reading so the process can end.
+    process.stdin.destroy();
+    await close?.();
+    await closeCryptoWorkers();
+    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true });
+  }
+}
