@@ -42,6 +42,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   enableremote: () => import('./commands/enableremote.js'),
   renameremote: () => import('./commands/renameremote.js'),
   remotes: () => import('./commands/remotes.js'),
+  cloud: () => import('./commands/cloud.js'),
   calckey: () => import('./commands/calckey.js'),
   examinekey: () => import('./commands/examinekey.js'),
   'filter-process': () => import('./commands/filter-process.js'),

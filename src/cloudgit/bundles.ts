@@ -9,6 +9,7 @@ import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OpenStream, SealStream } from '../crypto/index.js';
+import { checkpoint } from '../util/index.js';
 import type { CloudContext } from './context.js';
 import { CloudRefusedError } from './errors.js';
 import { bundleId, sealContext } from './keys.js';
@@ -43,7 +44,8 @@ export async function uploadBundle(cx: CloudContext, path: string): Promise<Bund
     );
     const id = bundleId(hashing.hash);
     const size = (await stat(sealed)).size;
-    await cx.store.put(cx.names.bundle(id), { path: sealed });
+    await cx.store.put(cx.names.bundle(id), { path: sealed }, { progress: (bytes) => checkpoint('cloudgit-bundle-progress', String(bytes)) });
+    checkpoint('cloudgit-bundle-put', id);
     await cx.store.flush();
     return { id, size, peer: cx.peer };
   } finally {
@@ -65,11 +67,13 @@ export async function downloadBundle(cx: CloudContext, entry: BundleEntry): Prom
   } catch (err) {
     await rm(plain, { force: true });
     if (err instanceof CloudRefusedError || !(err instanceof Error) || err.name !== 'SealError') throw err;
-    throw new CloudRefusedError(`${what}: refused: ${err.message}`, { cause: err, data: { bundle: entry.id } });
+    const reason = err.message.startsWith(`${what}: `) ? err.message.slice(what.length + 2) : err.message;
+    throw new CloudRefusedError(`${what}: refused: ${reason}`, { cause: err, data: { bundle: entry.id } });
   }
   if (bundleId(hashing.hash) !== entry.id) {
     await rm(plain, { force: true });
     throw new CloudRefusedError(`${what}: refused: its bytes do not hash to its name (the store swapped or altered it)`, { data: { bundle: entry.id } });
   }
+  checkpoint('cloudgit-bundle-downloaded', entry.id);
   return plain;
 }

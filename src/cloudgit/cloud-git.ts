@@ -1,11 +1,14 @@
 // cloudgit's face: fetch, list and push one cloud, each under the cloud's lock in this repository, each
 // reading the store fresh and saving local state only once the store is in the state it records.
 import { StoreNotFoundError } from '../remotes/index.js';
+import { checkpoint } from '../util/index.js';
 import type { Store } from '../remotes/index.js';
 import { applyCloud, readCloud } from './fetch.js';
 import { markerName } from './keys.js';
 import { cloudContext } from './context.js';
 import type { CloudContext, CloudGitOptions } from './context.js';
+import { collectGarbage } from './gc.js';
+import type { GcResult } from './gc.js';
 import { pushCloud } from './push.js';
 import type { PushResult, PushUpdate } from './push.js';
 import { listing } from './refs.js';
@@ -38,12 +41,13 @@ export class CloudGit {
     this.#cx = cloudContext(opts);
   }
 
-  async #locked<T>(fn: (state: CloudState) => Promise<T>): Promise<T> {
+  async #locked<T>(what: string, fn: (state: CloudState) => Promise<T>): Promise<T> {
     const lock = await this.#cx.state.lock();
     try {
       const state = await this.#cx.state.load();
       const result = await fn(state);
       await this.#cx.state.save(state);
+      checkpoint(`cloudgit-${what}-end`, this.#cx.peer);
       return result;
     } finally {
       lock.release();
@@ -52,7 +56,7 @@ export class CloudGit {
 
   /** Brings every peer's objects here and returns the refs the cloud shows (docs/cloudgit-format.md "Ref mapping"). */
   fetch(): Promise<Listing> {
-    return this.#locked(async (state) => {
+    return this.#locked('fetch', async (state) => {
       const read = await readCloud(this.#cx, state);
       await applyCloud(this.#cx, state, read);
       return listing(this.#cx.git, peerRefs(this.#cx, state));
@@ -61,7 +65,7 @@ export class CloudGit {
 
   /** This peer's own refs as it last pushed them: what git checks fast-forwards against. */
   listForPush(): Promise<Listing> {
-    return this.#locked(async (state) => {
+    return this.#locked('list', async (state) => {
       await readCloud(this.#cx, state);
       return { refs: new Map(Object.entries(state.refs)), head: undefined };
     });
@@ -69,6 +73,15 @@ export class CloudGit {
 
   /** Pushes `updates` (one bundle, one manifest); `head` is the branch HEAD names here, recorded for clones. */
   push(updates: readonly PushUpdate[], head?: string): Promise<PushResult[]> {
-    return this.#locked(async (state) => pushCloud(this.#cx, state, await readCloud(this.#cx, state), updates, head));
+    return this.#locked('push', async (state) => pushCloud(this.#cx, state, await readCloud(this.#cx, state), updates, { head }));
+  }
+
+  /**
+   * Garbage collection (docs/cloudgit-format.md "Consolidation and garbage collection"): puts back own bundles
+   * the store lost, merges all own bundles into one with `full`, and deletes bundles no manifest lists once
+   * they have been seen unlisted for `graceMs`.
+   */
+  gc(opts: { full: boolean; graceMs: number }): Promise<GcResult> {
+    return this.#locked('gc', (state) => collectGarbage(this.#cx, state, opts));
   }
 }

@@ -4,9 +4,9 @@
 // its bundles are applied; a bundle not there yet leaves that peer at its previous manifest (cloud incomplete)
 // until the grace period is over.
 import { rm } from 'node:fs/promises';
-import { presentObjects, readBundleHeader, unbundle } from '../git/index.js';
+import { applyBundle } from '../git/index.js';
 import { StoreNotFoundError } from '../remotes/index.js';
-import { mapPool } from '../util/index.js';
+import { checkpoint, mapPool } from '../util/index.js';
 import { downloadBundle } from './bundles.js';
 import type { CloudContext } from './context.js';
 import { CloudIncompleteError, CloudRefusedError } from './errors.js';
@@ -92,7 +92,7 @@ function adoptOwn(state: CloudState, own: Manifest): void {
   state.since ??= own.since;
   state.refs = { ...own.refs };
   state.head = own.head;
-  state.bundles = own.bundles.filter((b) => b.peer === own.peer).map((b): OwnBundle => known.get(b.id) ?? { ...b, tips: [], prerequisites: [] });
+  state.bundles = own.bundles.filter((b) => b.peer === own.peer).map((b): OwnBundle => known.get(b.id) ?? { ...b, parts: [] });
   for (const b of state.bundles) if (!state.applied.includes(b.id)) state.applied.push(b.id);
 }
 
@@ -117,15 +117,15 @@ export async function applyCloud(cx: CloudContext, state: CloudState, read: Clou
         missing.add(entry.id);
       }
     });
-    // Apply in rounds: a bundle whose prerequisites another bundle brings waits for it.
+    // Apply in rounds: a thin bundle whose delta bases another bundle brings waits for it. Prerequisite
+    // commits are not required one by one (consolidated bundles of peers that built on each other can need
+    // each other's commits); refs are only listed once every bundle of a manifest is here.
     let progress = true;
     while (files.size > 0 && progress) {
       progress = false;
       for (const [id, path] of files) {
-        const header = await readBundleHeader(path);
-        const have = await presentObjects(cx.git, header.prerequisites);
-        if (header.prerequisites.some((p) => !have.has(p))) continue;
-        await unbundle(cx.git, path);
+        if ((await applyBundle(cx.git, path, cx.state.tmp)) === 'missing-bases') continue;
+        checkpoint('cloudgit-bundle-applied', id);
         await rm(path, { force: true });
         files.delete(id);
         applied.add(id);

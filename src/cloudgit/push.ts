@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { resolveRef, writeBundle, writeMergedBundle } from '../git/index.js';
-import type { BundleTip } from '../git/index.js';
+import type { BundlePart } from '../git/index.js';
+import { checkpoint } from '../util/index.js';
 import { uploadBundle } from './bundles.js';
 import type { CloudContext } from './context.js';
 import type { CloudRead } from './fetch.js';
@@ -45,8 +46,8 @@ function listedBundles(cx: CloudContext, state: CloudState, read: CloudRead): Bu
   return [...out.values()];
 }
 
-async function upload(cx: CloudContext, path: string, tips: readonly BundleTip[], prerequisites: readonly string[]): Promise<OwnBundle> {
-  return { ...(await uploadBundle(cx, path)), tips, prerequisites };
+async function upload(cx: CloudContext, path: string, parts: readonly BundlePart[]): Promise<OwnBundle> {
+  return { ...(await uploadBundle(cx, path)), parts };
 }
 
 /** After a rollback of the store: puts back every own bundle it lost (rebuilt from this repository's objects). */
@@ -55,11 +56,11 @@ async function restoreBundles(cx: CloudContext, state: CloudState): Promise<void
   let lostUnknown = false;
   for (const b of state.bundles) {
     if (await cx.store.stat(cx.names.bundle(b.id))) kept.push(b);
-    else if (b.tips.length === 0) lostUnknown = true;
+    else if (b.parts.length === 0) lostUnknown = true;
     else {
       const path = tempFile(cx, 'restore');
-      await writeMergedBundle(cx.git, [b], path);
-      kept.push(await upload(cx, path, b.tips, b.prerequisites));
+      await writeMergedBundle(cx.git, b.parts, path);
+      kept.push(await upload(cx, path, b.parts));
     }
   }
   if (lostUnknown) {
@@ -67,23 +68,34 @@ async function restoreBundles(cx: CloudContext, state: CloudState): Promise<void
     const tips = Object.entries(state.refs).map(([ref, sha]) => ({ ref, sha }));
     const path = tempFile(cx, 'restore');
     const written = tips.length > 0 ? await writeBundle(cx.git, tips, [], path) : undefined;
-    if (written) kept.push(await upload(cx, path, tips, written.prerequisites));
+    if (written) kept.push(await upload(cx, path, [{ tips, prerequisites: written.prerequisites }]));
   }
   state.bundles = kept;
 }
 
-async function consolidate(cx: CloudContext, state: CloudState): Promise<void> {
-  const ids = new Set(consolidation(state.bundles.filter((b) => b.tips.length > 0)));
+async function consolidate(cx: CloudContext, state: CloudState, all: boolean): Promise<void> {
+  const known = state.bundles.filter((b) => b.parts.length > 0);
+  const ids = new Set(all ? known.map((b) => b.id) : consolidation(known));
   if (ids.size < 2) return;
-  const parts = state.bundles.filter((b) => ids.has(b.id));
+  const parts = state.bundles.filter((b) => ids.has(b.id)).flatMap((b) => b.parts);
   const path = tempFile(cx, 'merged');
   const written = await writeMergedBundle(cx.git, parts, path);
-  const merged = await upload(cx, path, parts.flatMap((p) => p.tips), written.prerequisites);
+  const tips = [...new Map(parts.flatMap((p) => p.tips).map((t) => [t.sha, t])).values()];
+  const merged = await upload(cx, path, written.exact ? [{ tips, prerequisites: written.prerequisites }] : parts);
   state.bundles = [...state.bundles.filter((b) => !ids.has(b.id)), merged];
   state.applied.push(merged.id);
 }
 
-export async function pushCloud(cx: CloudContext, state: CloudState, read: CloudRead, updates: readonly PushUpdate[], head: string | undefined): Promise<PushResult[]> {
+export interface PushOptions {
+  /** The branch HEAD names here, recorded for clones. */
+  readonly head?: string | undefined;
+  /** Merge all own bundles into one (`ferry cloud gc --full`). */
+  readonly full?: boolean;
+  /** Put back own bundles the store lost, and publish again, even when the manifest is current. */
+  readonly repair?: boolean;
+}
+
+export async function pushCloud(cx: CloudContext, state: CloudState, read: CloudRead, updates: readonly PushUpdate[], opts: PushOptions = {}): Promise<PushResult[]> {
   const results: PushResult[] = [];
   const refs = { ...state.refs };
   for (const u of updates) {
@@ -101,24 +113,25 @@ export async function pushCloud(cx: CloudContext, state: CloudState, read: Cloud
   }
   const changed = Object.entries(refs).filter(([ref, sha]) => state.refs[ref] !== sha);
   const removed = Object.keys(state.refs).filter((ref) => !(ref in refs));
-  const newHead = head ?? state.head;
-  if (changed.length === 0 && removed.length === 0 && newHead === state.head && state.seq > 0 && !read.ownBehind) return results;
-  if (changed.length === 0 && removed.length === 0 && state.seq === 0) return results;
+  const newHead = opts.head ?? state.head;
+  const same = changed.length === 0 && removed.length === 0;
+  if (same && (state.seq === 0 || (newHead === state.head && !read.ownBehind && !opts.full && !opts.repair))) return results;
 
-  if (read.ownBehind) await restoreBundles(cx, state);
-  const exclude = new Set<string>([...Object.values(state.refs), ...state.bundles.flatMap((b) => b.tips.map((t) => t.sha))]);
+  checkpoint('cloudgit-push-begin', cx.peer);
+  if (read.ownBehind || opts.repair) await restoreBundles(cx, state);
+  const exclude = new Set<string>([...Object.values(state.refs), ...state.bundles.flatMap((b) => b.parts.flatMap((p) => p.tips.map((t) => t.sha)))]);
   for (const { manifest } of read.current.values()) for (const sha of Object.values(manifest.refs)) exclude.add(sha);
   const tips = changed.map(([ref, sha]) => ({ ref, sha }));
   if (tips.length > 0) {
     const path = tempFile(cx, 'push');
     const written = await writeBundle(cx.git, tips, exclude, path);
     if (written) {
-      const own = await upload(cx, path, tips, written.prerequisites);
+      const own = await upload(cx, path, [{ tips, prerequisites: written.prerequisites }]);
       state.bundles.push(own);
       state.applied.push(own.id);
     }
   }
-  await consolidate(cx, state);
+  await consolidate(cx, state, opts.full ?? false);
 
   if (state.seq === 0 && !(await cx.store.stat(cx.names.marker))) await cx.store.put(cx.names.marker, { bytes: Buffer.from(`${cx.uuid}\n`) });
   const now = new Date().toISOString();
@@ -126,8 +139,10 @@ export async function pushCloud(cx: CloudContext, state: CloudState, read: Cloud
     uuid: cx.uuid, peer: cx.peer, seq: Math.max(state.seq, read.own?.seq ?? 0) + 1, time: now, since: state.since ?? now,
     install: cx.install, head: newHead, refs, bundles: listedBundles(cx, state, read),
   };
+  checkpoint('cloudgit-manifest-before', String(manifest.seq));
   await cx.store.put(cx.names.manifest(cx.peer), { bytes: encodeManifest(manifest, cx.keys) });
   await cx.store.flush();
+  checkpoint('cloudgit-manifest-put', String(manifest.seq));
   state.seq = manifest.seq;
   state.since = manifest.since;
   state.refs = refs;

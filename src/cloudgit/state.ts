@@ -1,18 +1,20 @@
 // What one repository remembers about one cloud (docs/cloudgit-format.md "Local state"), in
-// .git/ferry/cloudgit/<uuid>/state.json: its own sequence number, refs and bundles (with the tips and
-// prerequisites consolidation needs), and for every other peer the last manifest whose bundles are all
+// .git/ferry/cloudgit/<peer>/state.json: its own sequence number, refs and bundles (with the parts
+// consolidation needs), and for every other peer the last manifest whose bundles are all
 // applied here. Replaced atomically; losing it costs downloads, never correctness (the cloud is the truth).
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BundleTip } from '../git/index.js';
+import type { BundlePart } from '../git/index.js';
 import { isNotFound, lockExclusive, warn, writeFileAtomic } from '../util/index.js';
 import type { Lock } from '../util/index.js';
 import type { BundleEntry, Manifest } from './manifest.js';
 
 export interface OwnBundle extends BundleEntry {
-  /** The bundle's tips and prerequisites, to rebuild or consolidate it; empty when unknown (state was lost). */
-  readonly tips: readonly BundleTip[];
-  readonly prerequisites: readonly string[];
+  /**
+   * What the bundle holds, to rebuild or merge it: the union of what each part's tips reach and its
+   * prerequisites do not (one part, except for a merge no single pair describes). Empty when unknown (state lost).
+   */
+  readonly parts: readonly BundlePart[];
 }
 
 export interface PeerRecord {
@@ -35,10 +37,12 @@ export interface CloudState {
   applied: string[];
   /** When a listed bundle was first found missing (the grace period of "cloud incomplete"). */
   missingSince: Record<string, string>;
+  /** When gc first found a bundle that no manifest lists (deleted once that is older than its grace period). */
+  unlistedSince: Record<string, string>;
 }
 
 function fresh(): CloudState {
-  return { seq: 0, since: undefined, refs: {}, head: undefined, bundles: [], peers: {}, applied: [], missingSince: {} };
+  return { seq: 0, since: undefined, refs: {}, head: undefined, bundles: [], peers: {}, applied: [], missingSince: {}, unlistedSince: {} };
 }
 
 export class StateDir {

@@ -3,9 +3,11 @@
 // consolidated bundle's tips are commits no ref names) and refuses an empty bundle; it applies bundles with
 // `git bundle unbundle`, which checks the prerequisites and indexes the pack, and never touches a ref.
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { fsyncPath } from '../util/index.js';
 import { GitError } from './errors.js';
 import { gitText, runGit, spawnGit, waitForGit } from './run.js';
 import type { GitEnv } from './run.js';
@@ -25,6 +27,12 @@ export interface WrittenBundle {
   readonly prerequisites: readonly string[];
   /** Objects in the pack. */
   readonly objects: number;
+  /**
+   * Whether "what the tips reach and the prerequisites do not" is exactly what the bundle holds. Always for
+   * a push bundle; not for a merged one when another part's prerequisite descends from a commit it holds (a
+   * peer built on our commit, and we built on theirs): then only its parts describe it.
+   */
+  readonly exact: boolean;
 }
 
 /** Which of `shas` are objects in this repository (one cat-file for all of them). */
@@ -67,7 +75,7 @@ export async function writeBundle(ctx: GitEnv, tips: readonly BundleTip[], exclu
     await (await open(dest, 'w')).close();
     return undefined;
   }
-  return { size: (await stat(dest)).size, prerequisites: [...prerequisites], objects };
+  return { size: (await stat(dest)).size, prerequisites: [...prerequisites], objects, exact: true };
 }
 
 /** The object count of the pack that starts at `offset` in `path` (pack header: "PACK", version, count). */
@@ -127,39 +135,70 @@ export async function writeMergedBundle(ctx: GitEnv, parts: readonly BundlePart[
   }
   await Promise.all([packed, written]);
   const objects = await packObjectCount(dest, Buffer.byteLength(header));
-  return { size: (await stat(dest)).size, prerequisites, objects };
+  const walk = `${tips.map((t) => t.sha).join('\n')}\n${prerequisites.map((sha) => `^${sha}\n`).join('')}`;
+  const exact = Number(await gitText(ctx, ['rev-list', '--count', '--stdin'], { input: walk })) === held.size;
+  return { size: (await stat(dest)).size, prerequisites, objects, exact };
 }
 
-export interface BundleHeader {
-  readonly prerequisites: readonly string[];
-  readonly tips: readonly BundleTip[];
-}
-
-/** Reads a bundle's header (the lines before the pack); throws GitError naming the file when it is not one. */
-export async function readBundleHeader(path: string): Promise<BundleHeader> {
+/** Where a bundle's pack starts: after the blank line that ends its header. */
+async function headerEnd(path: string): Promise<number> {
   const handle = await open(path, 'r');
   try {
-    const head = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const text = head.subarray(0, bytesRead).toString('latin1');
-    const end = text.indexOf('\n\n');
-    if (!text.startsWith(SIGNATURE) || end < 0) throw new GitError(['bundle'], 0, `${path} is not a v2 git bundle`);
-    const prerequisites: string[] = [];
-    const tips: BundleTip[] = [];
-    for (const line of text.slice(SIGNATURE.length, end).split('\n')) {
-      if (line.startsWith('-')) prerequisites.push(line.slice(1).split(' ')[0]!);
-      else {
-        const space = line.indexOf(' ');
-        tips.push({ sha: line.slice(0, space), ref: line.slice(space + 1) });
-      }
+    let text = '';
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let at = 0; ; at += chunk.length) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
+      text += chunk.subarray(0, bytesRead).toString('latin1');
+      if (!text.startsWith(SIGNATURE.slice(0, Math.min(text.length, SIGNATURE.length)))) break;
+      const end = text.indexOf('\n\n');
+      if (end >= 0) return end;
+      if (bytesRead < chunk.length) break;
     }
-    return { prerequisites, tips };
+    throw new GitError(['bundle'], 0, `${path} is not a v2 git bundle`);
   } finally {
     await handle.close();
   }
 }
 
-/** Adds a bundle's objects to the repository (no refs); git checks its prerequisites and the pack's checksum. */
-export async function unbundle(ctx: GitEnv, path: string): Promise<void> {
-  await runGit(ctx, ['bundle', 'unbundle', path]);
+/**
+ * Adds the objects of the bundle at `path` to the repository (no refs), indexing its pack with git index-pack
+ * (which checks every object's hash and the pack's checksum) in `tmpDir` and moving pack then index into
+ * objects/pack. Unlike `git bundle unbundle` it does not insist that the prerequisite commits be here: a
+ * full pack needs nothing, and a thin one only its delta bases — returned as 'missing-bases' when they are
+ * not here yet (another bundle brings them), with nothing added.
+ */
+export async function applyBundle(ctx: GitEnv, path: string, tmpDir: string): Promise<'applied' | 'missing-bases'> {
+  const end = await headerEnd(path);
+  const pack = join(tmpDir, `incoming-${process.pid}-${Date.now()}.pack`);
+  const idx = pack.replace(/\.pack$/, '.idx');
+  const args = ['index-pack', '--stdin', '--fix-thin', pack];
+  try {
+    const child = spawnGit(ctx, args);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const closed = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? -1));
+    });
+    await pipeline(createReadStream(path, { start: end + 2 }), child.stdin).catch(() => undefined); // git's exit tells
+    const code = await closed;
+    const stderr = Buffer.concat(err).toString('utf8');
+    if (code !== 0) {
+      if (/unresolved delta|missing|bad object/.test(stderr)) return 'missing-bases';
+      throw new GitError(args, code, stderr);
+    }
+    const hash = /^(?:pack|keep)\t([0-9a-f]+)/m.exec(Buffer.concat(out).toString('utf8'))?.[1];
+    if (hash === undefined) throw new GitError(args, code, 'index-pack printed no pack name');
+    const packDir = resolve(ctx.cwd, await gitText(ctx, ['rev-parse', '--git-path', 'objects/pack']));
+    for (const file of [pack, idx]) await fsyncPath(file);
+    await rename(pack, join(packDir, `pack-${hash}.pack`));
+    await rename(idx, join(packDir, `pack-${hash}.idx`));
+    await fsyncPath(packDir);
+    return 'applied';
+  } finally {
+    await rm(pack, { force: true });
+    await rm(idx, { force: true });
+  }
 }

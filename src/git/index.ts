@@ -12,5 +12,5 @@ export type { IndexEntry, TreeEntry, RefInfo, RefUpdate } from './plumbing.js';
 export { fastImport, committerIdent } from './fast-import.js';
 export type { FileChange, CommitSpec, ImportResult } from './fast-import.js';
 export { GitError, NotAGitRepositoryError, RefChangedError } from './errors.js';
-export { writeBundle, writeMergedBundle, readBundleHeader, unbundle, presentObjects } from './bundle.js';
-export type { BundleTip, BundlePart, WrittenBundle, BundleHeader } from './bundle.js';
+export { writeBundle, writeMergedBundle, applyBundle, presentObjects } from './bundle.js';
+export type { BundleTip, BundlePart, WrittenBundle } from './bundle.js';

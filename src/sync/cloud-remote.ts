@@ -184,8 +184,11 @@ export async function resolveCloud(repo: AnnexRepo, remote: string | undefined, 
     secret = special.secret ?? Buffer.from(uuid);
   }
   const { peer, install } = await peerIdentity(repo, remote, uuid);
+  // ferry.cloudIncompleteGrace: seconds a listed bundle may be missing before fetch fails (default 600).
+  const grace = repo.config.int('ferry.cloudincompletegrace');
   const cloud = new CloudGit({
     store, prefix: '', secret, uuid, peer, install, git: repo.git, stateDir: join(repo.gitDir, 'ferry', 'cloudgit', peer), say,
+    ...(grace !== undefined && grace >= 0 ? { graceMs: grace * 1000 } : {}),
   });
   return {
     cloud, store, description: store.description,

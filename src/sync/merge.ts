@@ -35,7 +35,13 @@ export async function mergeRef(annex: Annex, ref: string, opts: MergeOptions): P
   // variant names, so they are off unless the user chose a merge.directoryRenames setting.
   const pre = opts.resolveConflicts && annex.repo.config.get('merge.directoryRenames') === undefined
     ? ['-c', 'merge.directoryRenames=false'] : [];
-  const args = [...pre, 'merge', '--no-edit', ...(opts.allowUnrelatedHistories ? ['--allow-unrelated-histories'] : []), ref];
+  // Peers that sync at once merge each other's heads crosswise, and git's default strategy merges the many
+  // merge bases that leaves recursively: exponential in the criss-crosses (4 peers × 20 concurrent rounds
+  // took minutes and gigabytes per merge). With more than one base, the resolve strategy takes them all as
+  // ancestors of one 3-way merge instead (no rename detection then; conflicts are resolved as usual).
+  const bases = (await runGit(git, ['merge-base', '--all', 'HEAD', ref], { okCodes: [1, 128] })).stdout.toString('utf8').split('\n').filter(Boolean);
+  const strategy = bases.length > 1 ? ['-s', 'resolve'] : [];
+  const args = [...pre, 'merge', '--no-edit', ...strategy, ...(opts.allowUnrelatedHistories ? ['--allow-unrelated-histories'] : []), ref];
   const merged = await runGit(git, args, { okCodes: [1, 2, 128] });
   let stdout = merged.stdout.toString('utf8');
   let stderr = merged.stderr;

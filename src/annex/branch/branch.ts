@@ -3,7 +3,7 @@
 // commit it with git-annex's messages; other git-annex branches are union-merged in as git-annex does.
 import { readFile, rm } from 'node:fs/promises';
 import {
-  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, fastImport, hashFiles, isAncestor, listRefs, resolveRef, updateIndex,
+  EMPTY_TREE, NULL_SHA, RefChangedError, commitTree, fastImport, hashFiles, isAncestor, listRefs, resolveRef, runGit, updateIndex,
   updateRef, updateRefs, writeTree,
 } from '../../git/index.js';
 import type { CatFile, GitEnv } from '../../git/index.js';
@@ -48,6 +48,8 @@ export class AnnexBranch {
       const again = await this.head();
       if (again) return again;
       const origin = await resolveRef(this.git, 'refs/remotes/origin/git-annex');
+      // git knows the empty tree without storing it, but fsck (and git bundle's readers) want the object.
+      if (!origin) await runGit(this.git, ['hash-object', '-w', '-t', 'tree', '--stdin'], { input: '' });
       const commit = origin ?? await commitTree(this.git, EMPTY_TREE, [], 'branch created');
       await updateRef(this.git, BRANCH_REF, commit, NULL_SHA, 'branch created');
       await rm(this.layout.index, { force: true });

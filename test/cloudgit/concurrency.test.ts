@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ferry, git } from '../helpers/run.js';
+import { readTrace } from '../helpers/trace.js';
+import { cloneCloud, commit, makeCloud, remoteRefs } from './fixture.js';
+import type { Cloud, StoreKind } from './fixture.js';
+
+/** Pairs of pushes by different peers that were under way at once, from the shared trace's order of events. */
+async function overlappingPushes(trace: string): Promise<number> {
+  const active = new Set<string>();
+  let pairs = 0;
+  for (const { event, detail } of await readTrace(trace)) {
+    if (event === 'cloudgit-push-begin') {
+      pairs += [...active].filter((p) => p !== detail).length;
+      active.add(detail);
+    } else if (event === 'cloudgit-push-end') active.delete(detail);
+  }
+  return pairs;
+}
+
+/** Whether every commit in `shas` is an ancestor of one of the refs the cloud lists (main, every peer's head). */
+async function lost(dir: string, remote: string, shas: readonly string[], env: Record<string, string>): Promise<string[]> {
+  await git(dir, ['fetch', '-q', remote], { env });
+  const heads = [...(await remoteRefs(dir, remote, env))].filter(([ref]) => ref.startsWith('refs/heads/')).map(([, sha]) => sha);
+  const missing: string[] = [];
+  for (const sha of shas) {
+    let found = false;
+    for (const head of heads) {
+      if ((await git(dir, ['merge-base', '--is-ancestor', sha, head], { expect: [0, 1, 128] })).code === 0) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) missing.push(sha);
+  }
+  return missing;
+}
+
+async function peers(cloud: Cloud, n: number): Promise<string[]> {
+  const dirs: string[] = [];
+  for (let i = 0; i < n; i++) dirs.push(await cloneCloud(cloud, `peer${i}`));
+  return dirs;
+}
+
+for (const kind of ['directory', 's3'] as StoreKind[]) {
+  test(`${kind}: 4 peers × 20 rounds of commit + ferry sync at once lose no commit`, async (t) => {
+    const cloud = await makeCloud(t, kind);
+    const dirs = await peers(cloud, 4);
+    for (const dir of dirs) await ferry(dir, ['init', dir.slice(-5)], { env: cloud.env });
+    const trace = join(cloud.root, 'trace');
+    const env = { ...cloud.env, FERRY_TEST_TRACE: trace };
+    const pushed: string[] = [];
+    await Promise.all(dirs.map(async (dir, i) => {
+      for (let round = 0; round < 20; round++) {
+        pushed.push(await commit(dir, `w${i}`, `round ${round}`));
+        const r = await ferry(dir, ['sync'], { env, expect: [] });
+        assert.equal(r.code, 0, `peer ${i} round ${round}: ferry sync exited ${r.code}\n${r.stderr}`);
+      }
+    }));
+    const overlaps = await overlappingPushes(trace);
+    assert.ok(overlaps >= 10, `only ${overlaps} pairs of pushes overlapped`);
+
+    const fresh = await cloneCloud(cloud, 'fresh');
+    await ferry(fresh, ['init', 'fresh'], { env: cloud.env });
+    await ferry(fresh, ['sync'], { env: cloud.env });
+    const missing: string[] = [];
+    for (const sha of pushed) {
+      if ((await git(fresh, ['merge-base', '--is-ancestor', sha, 'HEAD'], { expect: [0, 1, 128] })).code !== 0) missing.push(sha);
+    }
+    assert.deepEqual(missing, [], `${missing.length} of ${pushed.length} commits lost (${overlaps} overlapping push pairs)`);
+  });
+}
+
+test('4 peers × 10 rounds of plain git push and fetch through the helper at once lose no commit', async (t) => {
+  const cloud = await makeCloud(t, 'directory');
+  const dirs = await peers(cloud, 4);
+  const trace = join(cloud.root, 'trace');
+  const env = { ...cloud.env, FERRY_TEST_TRACE: trace };
+  const pushed: string[] = [];
+  await Promise.all(dirs.map(async (dir, i) => {
+    for (let round = 0; round < 10; round++) {
+      pushed.push(await commit(dir, `w${i}`, `round ${round}`));
+      const r = await git(dir, ['push', '-q', 'origin', 'main'], { env, expect: [] });
+      assert.equal(r.code, 0, `peer ${i} round ${round}: git push exited ${r.code}\n${r.stderr}`);
+      await git(dir, ['fetch', '-q', 'origin'], { env });
+    }
+  }));
+  assert.ok(await overlappingPushes(trace) >= 10, 'pushes overlapped');
+  const fresh = await cloneCloud(cloud, 'fresh');
+  assert.deepEqual(await lost(fresh, 'origin', pushed, cloud.env), []);
+});
