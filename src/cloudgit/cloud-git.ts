@@ -3,6 +3,7 @@
 import { StoreNotFoundError } from '../remotes/index.js';
 import { checkpoint } from '../util/index.js';
 import type { Store } from '../remotes/index.js';
+import { CloudIncompleteError } from './errors.js';
 import { applyCloud, readCloud } from './fetch.js';
 import { markerName } from './keys.js';
 import { cloudContext } from './context.js';
@@ -58,8 +59,13 @@ export class CloudGit {
   fetch(): Promise<Listing> {
     return this.#locked('fetch', async (state) => {
       const read = await readCloud(this.#cx, state);
-      await applyCloud(this.#cx, state, read);
-      return listing(this.#cx.git, peerRefs(this.#cx, state));
+      const behind = await applyCloud(this.#cx, state, read);
+      const shown = await listing(this.#cx.git, peerRefs(this.#cx, state));
+      if (shown.refs.size === 0 && behind.length > 0) {
+        // Nothing to show yet but something is coming: an empty clone would look like an empty cloud.
+        throw new CloudIncompleteError(`the cloud is incomplete: ${behind.length} peer(s) wait for bundles the store does not have yet`, { data: { peers: behind } });
+      }
+      return shown;
     });
   }
 

@@ -80,8 +80,7 @@ async function consolidate(cx: CloudContext, state: CloudState, all: boolean): P
   const parts = state.bundles.filter((b) => ids.has(b.id)).flatMap((b) => b.parts);
   const path = tempFile(cx, 'merged');
   const written = await writeMergedBundle(cx.git, parts, path);
-  const tips = [...new Map(parts.flatMap((p) => p.tips).map((t) => [t.sha, t])).values()];
-  const merged = await upload(cx, path, written.exact ? [{ tips, prerequisites: written.prerequisites }] : parts);
+  const merged = await upload(cx, path, written.exact ? [{ tips: written.tips, prerequisites: written.prerequisites }] : parts);
   state.bundles = [...state.bundles.filter((b) => !ids.has(b.id)), merged];
   state.applied.push(merged.id);
 }

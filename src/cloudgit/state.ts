@@ -70,7 +70,10 @@ export class StateDir {
       throw err;
     }
     try {
-      return { ...fresh(), ...(JSON.parse(text) as Partial<CloudState>) };
+      const state = { ...fresh(), ...(JSON.parse(text) as Partial<CloudState>) };
+      // A bundle whose parts were not recorded is kept but never rebuilt or merged (as after a lost state).
+      state.bundles = state.bundles.map((b) => (Array.isArray(b.parts) ? b : { ...b, parts: [] }));
+      return state;
     } catch {
       warn(`${path} is damaged; starting over from what the cloud holds (bundles may be downloaded again)`);
       return fresh();

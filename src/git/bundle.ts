@@ -27,6 +27,8 @@ export interface WrittenBundle {
   readonly prerequisites: readonly string[];
   /** Objects in the pack. */
   readonly objects: number;
+  /** The tips the header names. */
+  readonly tips: readonly BundleTip[];
   /**
    * Whether "what the tips reach and the prerequisites do not" is exactly what the bundle holds. Always for
    * a push bundle; not for a merged one when another part's prerequisite descends from a commit it holds (a
@@ -63,19 +65,16 @@ export async function writeBundle(ctx: GitEnv, tips: readonly BundleTip[], exclu
   for (const commit of peeled) if (/^[0-9a-f]{40,64}$/.test(commit) && !fresh.has(commit)) prerequisites.add(commit);
 
   const header = SIGNATURE + [...prerequisites].map((sha) => `-${sha}\n`).join('') + tips.map((t) => `${t.sha} ${t.ref}\n`).join('') + '\n';
-  const out = createWriteStream(dest);
-  out.write(header);
-  const args = ['pack-objects', '--revs', '--thin', '--stdout', '--delta-base-offset', '-q'];
-  const child = spawnGit(ctx, args);
-  const done = waitForGit(child, args);
-  child.stdin.end(revs);
-  await Promise.all([pipeline(child.stdout, out), done]);
+  await writePack(ctx, header, dest, ['pack-objects', '--revs', '--thin', '--stdout', '--delta-base-offset', '-q'], (stdin) => {
+    stdin.end(revs);
+    return Promise.resolve();
+  });
   const objects = await packObjectCount(dest, Buffer.byteLength(header));
   if (objects === 0) {
     await (await open(dest, 'w')).close();
     return undefined;
   }
-  return { size: (await stat(dest)).size, prerequisites: [...prerequisites], objects, exact: true };
+  return { size: (await stat(dest)).size, prerequisites: [...prerequisites], objects, tips, exact: true };
 }
 
 /** The object count of the pack that starts at `offset` in `path` (pack header: "PACK", version, count). */
@@ -98,9 +97,10 @@ export interface BundlePart {
 
 /**
  * Writes one bundle holding the objects of several (`parts`, each a bundle's tips and prerequisites, whose
- * objects this repository has): the union of what each part alone holds, as a full (not thin) pack, so
- * nothing any of them held is lost even when one part's prerequisite reaches into another part. Its
- * prerequisites are the parts' prerequisites that none of the parts holds.
+ * objects this repository has): the union of what each part alone holds, so nothing any of them held is lost
+ * even when one part's prerequisite reaches into another part. Its prerequisites are the parts' prerequisites
+ * that none of the parts holds. When those and the tips describe the union exactly (`exact`), the pack is thin
+ * against the prerequisites, as a push bundle is; otherwise it is a full pack of the parts' objects.
  */
 export async function writeMergedBundle(ctx: GitEnv, parts: readonly BundlePart[], dest: string): Promise<WrittenBundle> {
   const revs = (p: BundlePart): string => `${p.tips.map((t) => t.sha).join('\n')}\n${p.prerequisites.map((sha) => `^${sha}\n`).join('')}`;
@@ -109,35 +109,58 @@ export async function writeMergedBundle(ctx: GitEnv, parts: readonly BundlePart[
     for (const line of (await gitText(ctx, ['rev-list', '--stdin'], { input: revs(part) })).split('\n')) if (line !== '') held.add(line);
   }
   const prerequisites = [...new Set(parts.flatMap((p) => p.prerequisites))].filter((sha) => !held.has(sha));
-  const seen = new Set<string>();
-  const tips = parts.flatMap((p) => p.tips).filter((t) => !seen.has(`${t.sha} ${t.ref}`) && !!seen.add(`${t.sha} ${t.ref}`));
+  const all = [...new Map(parts.flatMap((p) => p.tips).map((t) => [`${t.sha} ${t.ref}`, t])).values()];
+  const whole = revs({ tips: all, prerequisites });
+  const exact = Number(await gitText(ctx, ['rev-list', '--count', '--stdin'], { input: whole })) === held.size;
+  // An exact merge needs only the tips no other tip contains (a thousand pushes of one branch: one tip).
+  const tips = exact ? await outermost(ctx, all) : all;
   const header = SIGNATURE + prerequisites.map((sha) => `-${sha}\n`).join('') + tips.map((t) => `${t.sha} ${t.ref}\n`).join('') + '\n';
-  const out = createWriteStream(dest);
-  out.write(header);
-  const packArgs = ['pack-objects', '--stdout', '--delta-base-offset', '-q'];
-  const pack = spawnGit(ctx, packArgs);
-  const packed = waitForGit(pack, packArgs);
-  const written = pipeline(pack.stdout, out);
-  try {
+  const args = exact ? ['pack-objects', '--revs', '--thin', '--stdout', '--delta-base-offset', '-q'] : ['pack-objects', '--stdout', '--delta-base-offset', '-q'];
+  await writePack(ctx, header, dest, args, async (stdin) => {
+    if (exact) {
+      stdin.end(whole);
+      return;
+    }
     for (const part of parts) {
       const listArgs = ['rev-list', '--objects', '--stdin'];
       const list = spawnGit(ctx, listArgs);
       const listed = waitForGit(list, listArgs);
       list.stdin.end(revs(part));
-      for await (const chunk of list.stdout) if (!pack.stdin.write(chunk)) await once(pack.stdin, 'drain');
+      for await (const chunk of list.stdout as AsyncIterable<Buffer>) if (!stdin.write(chunk)) await once(stdin, 'drain');
       await listed;
     }
-    pack.stdin.end();
+    stdin.end();
+  });
+  const objects = await packObjectCount(dest, Buffer.byteLength(header));
+  return { size: (await stat(dest)).size, prerequisites, objects, tips, exact };
+}
+
+/** The tips that no other tip's history contains; tips that are not commits (tags) are all kept. */
+async function outermost(ctx: GitEnv, tips: readonly BundleTip[]): Promise<BundleTip[]> {
+  const types = (await runGit(ctx, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: `${tips.map((t) => t.sha).join('\n')}\n` }))
+    .stdout.toString('utf8').split('\n').map((l) => l.split(' '));
+  const commits = new Set(types.filter(([, type]) => type === 'commit').map(([sha]) => sha!));
+  if (commits.size < 2) return [...tips];
+  const keep = new Set((await gitText(ctx, ['merge-base', '--independent', ...commits])).split('\n'));
+  const seen = new Set<string>();
+  return tips.filter((t) => (!commits.has(t.sha) || keep.has(t.sha)) && !seen.has(t.sha) && !!seen.add(t.sha));
+}
+
+/** Writes `header` then the pack `git <args>` makes from what `feed` writes to its stdin, to `dest`. */
+async function writePack(ctx: GitEnv, header: string, dest: string, args: readonly string[], feed: (stdin: NodeJS.WritableStream & { end(data?: string): unknown }) => Promise<void>): Promise<void> {
+  const out = createWriteStream(dest);
+  out.write(header);
+  const pack = spawnGit(ctx, args);
+  const packed = waitForGit(pack, args);
+  const written = pipeline(pack.stdout, out);
+  try {
+    await feed(pack.stdin);
   } catch (err) {
     pack.kill();
     await Promise.allSettled([packed, written]);
     throw err;
   }
   await Promise.all([packed, written]);
-  const objects = await packObjectCount(dest, Buffer.byteLength(header));
-  const walk = `${tips.map((t) => t.sha).join('\n')}\n${prerequisites.map((sha) => `^${sha}\n`).join('')}`;
-  const exact = Number(await gitText(ctx, ['rev-list', '--count', '--stdin'], { input: walk })) === held.size;
-  return { size: (await stat(dest)).size, prerequisites, objects, exact };
 }
 
 /** Where a bundle's pack starts: after the blank line that ends its header. */

@@ -95,3 +95,31 @@ test('divergent pushes by two peers are both kept: one main, and the other under
     for (const sha of [fromA, fromB]) assert.equal((await git(dir, ['merge-base', '--is-ancestor', sha, 'HEAD'], { expect: [0, 1] })).code, 0);
   }
 });
+
+test('a 10,000-commit history: pushed in one bundle, cloned whole, then a one-commit push sends one small bundle', async (t) => {
+  const cloud = await makeCloud(t, 'directory');
+  const n = 10_000;
+  let stream = '';
+  for (let i = 1; i <= n; i++) {
+    stream += `commit refs/heads/long\nmark :${i}\ncommitter T <t@x> ${1_800_000_000 + i} +0000\ndata 8\nc ${String(i).padStart(5, '0')}\n`;
+    stream += i === 1 ? '' : `from :${i - 1}\n`;
+    stream += `M 644 inline f${i % 50}.txt\ndata ${String(i).length + 1}\n${i}\n\n`;
+  }
+  await git(cloud.origin, ['fast-import', '--quiet'], { input: stream });
+  await git(cloud.origin, ['push', '-q', 'cloud-git', 'long']);
+  const b = await cloneCloud(cloud, 'b');
+  assert.equal((await git(b, ['rev-list', '--count', 'origin/long'])).stdout.trim(), String(n));
+  await git(b, ['fsck', '--no-dangling']);
+
+  const bundles = join(cloud.storeDir!, 'ferry-git', 'v1', 'b');
+  const before = new Set(await readdir(bundles));
+  await git(cloud.origin, ['checkout', '-q', 'long']);
+  await commit(cloud.origin, 'one', 'more');
+  await git(cloud.origin, ['push', '-q', 'cloud-git', 'long']);
+  const added = (await readdir(bundles)).filter((name) => !before.has(name));
+  assert.equal(added.length, 1);
+  const size = (await stat(join(bundles, added[0]!))).size;
+  assert.ok(size < 2048, `a one-commit push uploaded a ${size}-byte bundle`);
+  await git(b, ['fetch', '-q', 'origin'], { env: cloud.env });
+  assert.equal((await git(b, ['rev-list', '--count', 'origin/long'])).stdout.trim(), String(n + 1));
+});
