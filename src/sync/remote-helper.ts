@@ -8,7 +8,7 @@ import { AnnexRepo } from '../annex/index.js';
 import { runHelper } from '../cloudgit/index.js';
 import { closeCryptoWorkers } from '../crypto/index.js';
 import { NotAGitRepositoryError, runGit } from '../git/index.js';
-import { FerryError, errorMessage } from '../util/index.js';
+import { FerryError, errorMessage, setLogSink } from '../util/index.js';
 import { absoluteGitDir, resolveCloud } from './cloud-remote.js';
 
 function say(line: string): void {
@@ -35,6 +35,10 @@ export async function gitRemoteFerry(argv: readonly string[]): Promise<number> {
     return 2;
   }
   absoluteGitDir();
+  // This process is a composition root too: warnings of every layer go to git's stderr.
+  setLogSink((level, message) => {
+    if (level === 'warn' || process.env.FERRY_DEBUG) say(`ferry: ${level === 'warn' ? 'warning: ' : ''}${message}`);
+  });
   let temporary: string | undefined;
   let close: (() => Promise<void>) | undefined;
   try {

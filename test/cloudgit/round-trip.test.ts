@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { cp, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ferry, git } from '../helpers/run.js';
@@ -122,4 +122,33 @@ test('a 10,000-commit history: pushed in one bundle, cloned whole, then a one-co
   assert.ok(size < 2048, `a one-commit push uploaded a ${size}-byte bundle`);
   await git(b, ['fetch', '-q', 'origin'], { env: cloud.env });
   assert.equal((await git(b, ['rev-list', '--count', 'origin/long'])).stdout.trim(), String(n + 1));
+});
+
+test('a copied .git becomes a new peer, so two copies never write one manifest', async (t) => {
+  const cloud = await makeCloud(t, 'directory');
+  const b = await cloneCloud(cloud, 'b');
+  await commit(b, 'b', 'before the copy');
+  await git(b, ['push', '-q', 'origin', 'main'], { env: cloud.env });
+  const copy = join(cloud.root, 'b-copy');
+  await cp(b, copy, { recursive: true });
+  const fromCopy = await commit(copy, 'copy', 'diverges');
+  const r = await git(copy, ['push', 'origin', 'main'], { env: cloud.env });
+  assert.match(r.stderr, /was copied or restored .* joins the cloud as a new peer/);
+  const peer = (dir: string) => git(dir, ['config', 'remote.origin.ferry-peer']).then((x) => x.stdout.trim());
+  assert.notEqual(await peer(copy), await peer(b));
+  const fromB = await commit(b, 'b', 'diverges too');
+  await git(b, ['push', '-q', 'origin', 'main'], { env: cloud.env });
+  const refs = await remoteRefs(cloud.origin, 'cloud-git');
+  const heads = [...refs].filter(([ref]) => /^refs\/heads\/(ferry\/peers\/[0-9a-f]{32}\/)?main$/.test(ref)).map(([, sha]) => sha);
+  assert.deepEqual(heads.sort(), [fromB, fromCopy].sort());
+});
+
+test('a cloud whose only peer deleted its branches clones as an empty repository', async (t) => {
+  const cloud = await makeCloud(t, 'directory');
+  await git(cloud.origin, ['push', '-q', 'cloud-git', ':main', ':git-annex']);
+  assert.deepEqual([...(await remoteRefs(cloud.origin, 'cloud-git')).keys()], []);
+  const dir = join(cloud.root, 'empty');
+  const r = await git(cloud.root, ['clone', cloud.url, dir], { env: cloud.env });
+  assert.match(r.stderr, /cloned an empty repository/);
+  assert.equal((await git(dir, ['rev-parse', '-q', '--verify', 'HEAD'], { expect: [1] })).code, 1);
 });
