@@ -72,3 +72,21 @@ export async function remoteRefs(dir: string, remote: string, env: Record<string
     return [ref, sha];
   }));
 }
+
+/**
+ * The commits of `shas` that no branch the remote lists (ferry/peers/* included) reaches, seen from the clone
+ * `dir`: reachability from a ref, not object presence (a clone may hold a lost commit's objects).
+ */
+export async function unreachable(dir: string, remote: string, shas: readonly string[], env: Record<string, string> = {}): Promise<string[]> {
+  const heads = [...(await remoteRefs(dir, remote, env))].filter(([ref]) => ref.startsWith('refs/heads/')).map(([, sha]) => sha);
+  const lost: string[] = [];
+  for (const sha of shas) {
+    let kept = false;
+    for (const head of heads) {
+      kept = (await git(dir, ['merge-base', '--is-ancestor', sha, head], { expect: [0, 1, 128] })).code === 0;
+      if (kept) break;
+    }
+    if (!kept) lost.push(sha);
+  }
+  return lost;
+}

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { git, run } from '../helpers/run.js';
-import { commit, makeCloud, remoteRefs } from './fixture.js';
+import { commit, makeCloud, unreachable } from './fixture.js';
 
 const ROUNDS = 3;
 
@@ -56,20 +56,8 @@ async function pushRounds(root: string, remote: Remote): Promise<string[]> {
 async function lostIn(root: string, remote: Remote, shas: readonly string[]): Promise<string[]> {
   const fresh = join(root, `${remote.name}-fresh`);
   await git(root, ['clone', '-q', remote.url, fresh], { env: remote.env });
-  // Every branch the remote lists, ferry/peers/* included; gcrypt's clone may hold a lost commit's objects
-  // (it fetches every pack it lists), so only reachability from a ref counts.
-  const heads = [...(await remoteRefs(fresh, 'origin', remote.env))]
-    .filter(([ref]) => ref.startsWith('refs/heads/')).map(([, sha]) => sha);
-  const lost: string[] = [];
-  for (const sha of shas) {
-    let kept = false;
-    for (const head of heads) {
-      kept = (await git(fresh, ['merge-base', '--is-ancestor', sha, head], { expect: [0, 1, 128] })).code === 0;
-      if (kept) break;
-    }
-    if (!kept) lost.push(sha);
-  }
-  return lost;
+  // gcrypt's clone may hold a lost commit's objects (it fetches every pack it lists): reachability counts.
+  return unreachable(fresh, 'origin', shas, remote.env);
 }
 
 test('git-remote-gcrypt silently loses a commit when two machines push in turn; ferry loses none', async (t) => {
