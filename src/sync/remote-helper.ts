@@ -30,9 +30,17 @@ async function openRepository(): Promise<{ repo: AnnexRepo; temporary?: string }
 export async function gitRemoteFerry(argv: readonly string[]): Promise<number> {
   const [remoteArg, urlArg] = argv;
   const url = urlArg ?? remoteArg;
-  if (url === undefined) {
-    say('usage: git-remote-ferry <remote> [<url>] (git runs this for ferry:: URLs; see the README)');
-    return 2;
+  if (url === undefined || url === '--help' || url === '-h') {
+    say([
+      'usage: git-remote-ferry <remote> [<url>]',
+      'git runs this for ferry:: URLs (git clone/fetch/push/ls-remote ferry::…); you do not run it yourself.',
+      '  ferry::NAME                        special remote NAME of this repository (its store and cipher)',
+      '  ferry::/path, ferry::s3+https://HOST/BUCKET/PREFIX, ferry::s3://BUCKET/PREFIX',
+      '                                     a store named directly, for cloning; the secret comes from',
+      '                                     FERRY_SECRET or FERRY_SECRET_FILE',
+      'See the README ("Git in the cloud") and docs/cloudgit-format.md.',
+    ].join('\n'));
+    return url === undefined ? 2 : 0;
   }
   absoluteGitDir();
   // This process is a composition root too: warnings of every layer go to git's stderr.
