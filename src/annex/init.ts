@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { runGit } from '../git/index.js';
 import { isNotFound, writeFileAtomic } from '../util/index.js';
 import { Annex } from './annex.js';
 import { currentClock, parseUuidLog, renderUuidLog, setUuidValue } from './branch/index.js';
@@ -37,9 +36,9 @@ export async function initRepo(repo: AnnexRepo, description?: string): Promise<I
   const existing = repo.uuid;
   const uuid = existing ?? randomUUID();
   if (!existing) {
-    await setConfig(repo, 'annex.uuid', uuid);
+    await repo.setConfig('annex.uuid', uuid);
   }
-  if (repo.config.get('annex.version') === undefined) await setConfig(repo, 'annex.version', SUPPORTED_VERSION);
+  if (repo.config.get('annex.version') === undefined) await repo.setConfig('annex.version', SUPPORTED_VERSION);
   if (!repo.bare) {
     await configureFilter(repo);
     await addFilterAttribute(repo);
@@ -70,10 +69,6 @@ function defaultDescription(repo: AnnexRepo): string {
   return `${user}@${hostname()}:${repo.top ?? repo.gitDir}`;
 }
 
-async function setConfig(repo: AnnexRepo, key: string, value: string): Promise<void> {
-  await runGit({ cwd: repo.git.cwd }, ['config', key, value]);
-}
-
 export function filterOwner(process: string | undefined): InitResult['filter'] {
   if (process === undefined) return 'none';
   if (/\bgit-annex\b|\bgit annex\b/.test(process)) return 'git-annex';
@@ -84,9 +79,9 @@ export function filterOwner(process: string | undefined): InitResult['filter'] {
 /** Sets ferry's filter commands unless the repository already names a filter (git-annex's is kept). */
 async function configureFilter(repo: AnnexRepo): Promise<void> {
   if (repo.config.get('filter.annex.process') !== undefined) return;
-  await setConfig(repo, 'filter.annex.smudge', 'ferry smudge -- %f');
-  await setConfig(repo, 'filter.annex.clean', 'ferry smudge --clean -- %f');
-  await setConfig(repo, 'filter.annex.process', 'ferry filter-process');
+  await repo.setConfig('filter.annex.smudge', 'ferry smudge -- %f');
+  await repo.setConfig('filter.annex.clean', 'ferry smudge --clean -- %f');
+  await repo.setConfig('filter.annex.process', 'ferry filter-process');
 }
 
 /** `* filter=annex` in .git/info/attributes, unless it or the top .gitattributes already says filter=annex. */

@@ -76,6 +76,11 @@ export class AnnexRepo {
     return this.top;
   }
 
+  /** Sets `key` in the repository's git config (the loaded `config` is not reloaded). */
+  async setConfig(key: string, value: string): Promise<void> {
+    await runGit({ cwd: this.git.cwd }, ['config', key, value]);
+  }
+
   async reloadConfig(): Promise<void> {
     this.config = await GitConfig.load({ cwd: this.git.cwd });
   }

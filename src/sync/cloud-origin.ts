@@ -7,6 +7,7 @@ import type { Annex } from '../annex/index.js';
 import { runGit } from '../git/index.js';
 import { enableRemote, enabledSpecialRemotes, specialRemoteRecords } from '../remotes/index.js';
 import { errorMessage } from '../util/index.js';
+import { cloudGitRemotes } from './cloud-gc.js';
 import { isSelfContained } from './cloud-remote.js';
 
 export interface AdoptedCloud {
@@ -15,14 +16,10 @@ export interface AdoptedCloud {
   readonly special: string;
 }
 
-async function setConfig(annex: Annex, key: string, value: string): Promise<void> {
-  await runGit({ cwd: annex.repo.gitDir }, ['config', key, value]);
-}
-
 /** Marks a ferry:: git remote as ferry makes them: git-annex's content lookups skip it, stale peer refs are pruned. */
 export async function markCloudGitRemote(annex: Annex, name: string): Promise<void> {
-  await setConfig(annex, `remote.${name}.annex-ignore`, 'true');
-  await setConfig(annex, `remote.${name}.prune`, 'true');
+  await annex.repo.setConfig(`remote.${name}.annex-ignore`, 'true');
+  await annex.repo.setConfig(`remote.${name}.prune`, 'true');
 }
 
 /** The local parameters a self-contained URL gives the special remote (a directory store's path). */
@@ -33,14 +30,11 @@ function localParams(url: string): Map<string, string> {
 
 /** Every self-contained ferry:: remote of this clone turned into NAME-git = ferry::NAME; failures are reported, not thrown. */
 export async function adoptCloudOrigins(annex: Annex, cwd: string): Promise<{ adopted: AdoptedCloud[]; failed: { remote: string; reason: string }[] }> {
-  const config = annex.repo.config;
   const adopted: AdoptedCloud[] = [];
   const failed: { remote: string; reason: string }[] = [];
-  for (const key of config.keysWithPrefix('remote.')) {
-    const remote = /^remote\.(.+)\.url$/.exec(key)?.[1];
-    const url = config.get(key) ?? '';
-    const uuid = remote !== undefined ? config.get(`remote.${remote}.ferry-uuid`) : undefined;
-    if (remote === undefined || uuid === undefined || !url.startsWith('ferry::') || !isSelfContained(url.slice(7))) continue;
+  for (const [remote, url] of cloudGitRemotes(annex)) {
+    const uuid = annex.repo.config.get(`remote.${remote}.ferry-uuid`);
+    if (uuid === undefined || !isSelfContained(url.slice('ferry::'.length))) continue;
     try {
       const record = (await specialRemoteRecords(annex)).find((r) => r.uuid === uuid);
       const special = record?.config.get('name');
@@ -48,7 +42,7 @@ export async function adoptCloudOrigins(annex: Annex, cwd: string): Promise<{ ad
       if (!enabledSpecialRemotes(annex).some((e) => e.uuid === uuid)) await enableRemote(annex, special, localParams(url), cwd);
       const to = `${special}-git`;
       if (remote !== to) await runGit({ cwd: annex.repo.gitDir }, ['remote', 'rename', remote, to]);
-      await setConfig(annex, `remote.${to}.url`, `ferry::${special}${url.includes('plaintext=yes') ? '?plaintext=yes' : ''}`);
+      await annex.repo.setConfig(`remote.${to}.url`, `ferry::${special}${url.includes('plaintext=yes') ? '?plaintext=yes' : ''}`);
       await markCloudGitRemote(annex, to);
       adopted.push({ from: remote, to, special });
     } catch (err) {
@@ -62,13 +56,10 @@ export async function adoptCloudOrigins(annex: Annex, cwd: string): Promise<{ ad
 /** Points every ferry::OLD git remote of this clone at ferry::NEW; returns the remotes changed. */
 export async function retargetCloudRemotes(annex: Annex, oldName: string, newName: string): Promise<string[]> {
   const changed: string[] = [];
-  const config = annex.repo.config;
-  for (const key of config.keysWithPrefix('remote.')) {
-    const remote = /^remote\.(.+)\.url$/.exec(key)?.[1];
-    const url = config.get(key) ?? '';
+  for (const [remote, url] of cloudGitRemotes(annex)) {
     const m = /^ferry::([^?]*)(\?.*)?$/.exec(url);
-    if (remote === undefined || m?.[1] !== oldName) continue;
-    await setConfig(annex, key, `ferry::${newName}${m[2] ?? ''}`);
+    if (m?.[1] !== oldName) continue;
+    await annex.repo.setConfig(`remote.${remote}.url`, `ferry::${newName}${m[2] ?? ''}`);
     changed.push(remote);
   }
   return changed;

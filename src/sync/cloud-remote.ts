@@ -14,7 +14,6 @@ import { Annex } from '../annex/index.js';
 import type { AnnexRepo } from '../annex/index.js';
 import { CloudGit, readCloudUuid } from '../cloudgit/index.js';
 import { SharedCipher } from '../crypto/index.js';
-import { runGit } from '../git/index.js';
 import { openSpecialStore, openTypeStore, specialType } from '../remotes/index.js';
 import type { Store } from '../remotes/index.js';
 import { FerryError, UsageError, warn } from '../util/index.js';
@@ -79,10 +78,6 @@ async function installFingerprint(repo: AnnexRepo, uuid = repo.uuid ?? ''): Prom
   return createHash('sha256').update(`${machine}\0${s.dev}\0${s.ino}\0${uuid}`).digest('hex').slice(0, 32);
 }
 
-async function setConfig(repo: AnnexRepo, key: string, value: string): Promise<void> {
-  await runGit({ cwd: repo.gitDir }, ['config', key, value]);
-}
-
 /**
  * This repository's peer id in the cloud `uuid`, created on first use, kept in the git remote's config
  * (`remote.NAME.ferry-peer`, or `ferry.UUID.peer` for a URL used without a remote). A fingerprint that no
@@ -97,13 +92,13 @@ async function peerIdentity(repo: AnnexRepo, remote: string | undefined, uuid: s
   if (peer !== undefined && /^[0-9a-f]{32}$/.test(peer) && known === install) return { peer, install };
   if (peer !== undefined && /^[0-9a-f]{32}$/.test(peer) && repo.uuid !== undefined && known === await installFingerprint(repo, '')) {
     // A plain clone that has been initialised for annex since: the same install, now with its uuid.
-    await setConfig(repo, key.install, install);
+    await repo.setConfig(key.install, install);
     return { peer, install };
   }
   if (peer !== undefined) warn('this repository was copied or restored (its install fingerprint changed): it joins the cloud as a new peer');
   const fresh = randomBytes(16).toString('hex');
-  await setConfig(repo, key.peer, fresh);
-  await setConfig(repo, key.install, install);
+  await repo.setConfig(key.peer, fresh);
+  await repo.setConfig(key.install, install);
   return { peer: fresh, install };
 }
 
@@ -131,7 +126,7 @@ async function selfContainedSecret(repo: AnnexRepo, remote: string | undefined, 
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, uuid);
     await writeFile(path, `${text}\n`, { mode: 0o600 });
-    await setConfig(repo, `remote.${remote}.ferry-keyfile`, path);
+    await repo.setConfig(`remote.${remote}.ferry-keyfile`, path);
   }
   return cipher.keyMaterial();
 }
@@ -168,7 +163,7 @@ export async function resolveCloud(repo: AnnexRepo, remote: string | undefined, 
       });
     }
     uuid = found;
-    if (remote !== undefined && pinned === undefined) await setConfig(repo, `remote.${remote}.ferry-uuid`, uuid);
+    if (remote !== undefined && pinned === undefined) await repo.setConfig(`remote.${remote}.ferry-uuid`, uuid);
     secret = plaintextAsked(repo, remote, query) ? Buffer.from(uuid) : await selfContainedSecret(repo, remote, uuid, url);
   } else {
     const local = repo.requireInitialised();
