@@ -4,7 +4,7 @@ import { StoreNotFoundError } from '../remotes/index.js';
 import { checkpoint } from '../util/index.js';
 import type { Store } from '../remotes/index.js';
 import { CloudIncompleteError } from './errors.js';
-import { applyCloud, readCloud } from './fetch.js';
+import { applyCloud, readCloud, readSmall } from './fetch.js';
 import { markerName } from './keys.js';
 import { cloudContext } from './context.js';
 import type { CloudContext, CloudGitOptions } from './context.js';
@@ -19,9 +19,7 @@ import type { CloudState } from './state.js';
 /** The uuid a store's cloud belongs to, from its marker; undefined when the store holds no ferry cloud. */
 export async function readCloudUuid(store: Store, prefix: string): Promise<string | undefined> {
   try {
-    const parts: Buffer[] = [];
-    for await (const part of await store.get(markerName(prefix))) parts.push(part as Buffer);
-    const text = Buffer.concat(parts).toString('utf8').trim();
+    const text = (await readSmall(store, markerName(prefix))).toString('utf8').trim();
     return /^[0-9a-fA-F-]{8,64}$/.test(text) ? text : undefined;
   } catch (err) {
     if (err instanceof StoreNotFoundError) return undefined;

@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { applyBundle } from '../git/index.js';
 import { StoreNotFoundError } from '../remotes/index.js';
+import type { Store } from '../remotes/index.js';
 import { checkpoint, mapPool } from '../util/index.js';
 import { downloadBundle } from './bundles.js';
 import type { CloudContext } from './context.js';
@@ -26,9 +27,10 @@ export interface CloudRead {
 const READ_JOBS = 8;
 const DOWNLOAD_JOBS = 4;
 
-async function readAll(cx: CloudContext, name: string): Promise<Buffer> {
+/** A small object's bytes (a manifest, the uuid marker). */
+export async function readSmall(store: Store, name: string): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const part of await cx.store.get(name)) parts.push(part as Buffer);
+  for await (const part of await store.get(name)) parts.push(part as Buffer);
   return Buffer.concat(parts);
 }
 
@@ -52,7 +54,7 @@ export async function readCloud(cx: CloudContext, state: CloudState): Promise<Cl
     }
     let sealed: Buffer;
     try {
-      sealed = await readAll(cx, entry.name);
+      sealed = await readSmall(cx.store, entry.name);
     } catch (err) {
       if (err instanceof StoreNotFoundError) return; // replaced between list and get: the next read sees it
       throw err;

@@ -17,7 +17,7 @@ export interface AdoptedCloud {
 }
 
 /** Marks a ferry:: git remote as ferry makes them: git-annex's content lookups skip it, stale peer refs are pruned. */
-export async function markCloudGitRemote(annex: Annex, name: string): Promise<void> {
+async function markCloudGitRemote(annex: Annex, name: string): Promise<void> {
   await annex.repo.setConfig(`remote.${name}.annex-ignore`, 'true');
   await annex.repo.setConfig(`remote.${name}.prune`, 'true');
 }

@@ -20,9 +20,6 @@ import { FerryError, UsageError, warn } from '../util/index.js';
 
 export interface ResolvedCloud {
   readonly cloud: CloudGit;
-  readonly store: Store;
-  /** How to name the cloud in messages (never the secret). */
-  readonly description: string;
   close(): Promise<void>;
 }
 
@@ -186,7 +183,7 @@ export async function resolveCloud(repo: AnnexRepo, remote: string | undefined, 
     ...(grace !== undefined && grace >= 0 ? { graceMs: grace * 1000 } : {}),
   });
   return {
-    cloud, store, description: store.description,
+    cloud,
     async close() {
       await store.close();
       annex?.close();

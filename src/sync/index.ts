@@ -13,5 +13,5 @@ export { variantPath } from './variant.js';
 export { CONFLICT_FIX_MESSAGE } from './merge.js';
 export { UnknownRemoteError } from './errors.js';
 export { gitRemoteFerry } from './remote-helper.js';
-export { adoptCloudOrigins, retargetCloudRemotes, markCloudGitRemote } from './cloud-origin.js';
+export { adoptCloudOrigins, retargetCloudRemotes } from './cloud-origin.js';
 export { cloudGc, cloudGitRemotes } from './cloud-gc.js';
