@@ -2,12 +2,10 @@
 // then this peer's manifest — bundle first, manifest last, each durable before the next, so an interrupted
 // push leaves nothing visible. Only this peer writes its manifest, so pushes of other peers can never be lost.
 // A push that changes nothing uploads nothing.
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { resolveRef, writeBundle, writeMergedBundle } from '../git/index.js';
 import type { BundlePart } from '../git/index.js';
 import { checkpoint } from '../util/index.js';
-import { uploadBundle } from './bundles.js';
+import { tempPath, uploadBundle } from './bundles.js';
 import type { CloudContext } from './context.js';
 import type { CloudRead } from './fetch.js';
 import { encodeManifest } from './manifest.js';
@@ -25,10 +23,6 @@ export interface PushResult {
   readonly dst: string;
   /** Why this ref was not pushed; undefined when it was. */
   readonly error?: string;
-}
-
-function tempFile(cx: CloudContext, what: string): string {
-  return join(cx.state.tmp, `${what}-${randomBytes(8).toString('hex')}`);
 }
 
 /** The bundles this manifest lists: our own, and every other peer's as that peer's own manifest lists them. */
@@ -58,7 +52,7 @@ async function restoreBundles(cx: CloudContext, state: CloudState): Promise<void
     if (await cx.store.stat(cx.names.bundle(b.id))) kept.push(b);
     else if (b.parts.length === 0) lostUnknown = true;
     else {
-      const path = tempFile(cx, 'restore');
+      const path = tempPath(cx, 'restore');
       await writeMergedBundle(cx.git, b.parts, path);
       kept.push(await upload(cx, path, b.parts));
     }
@@ -66,7 +60,7 @@ async function restoreBundles(cx: CloudContext, state: CloudState): Promise<void
   if (lostUnknown) {
     // A lost bundle whose tips this repository no longer knows: one bundle of all our refs covers it.
     const tips = Object.entries(state.refs).map(([ref, sha]) => ({ ref, sha }));
-    const path = tempFile(cx, 'restore');
+    const path = tempPath(cx, 'restore');
     const written = tips.length > 0 ? await writeBundle(cx.git, tips, [], path) : undefined;
     if (written) kept.push(await upload(cx, path, [{ tips, prerequisites: written.prerequisites }]));
   }
@@ -78,7 +72,7 @@ async function consolidate(cx: CloudContext, state: CloudState, all: boolean): P
   const ids = new Set(all ? known.map((b) => b.id) : consolidation(known));
   if (ids.size < 2) return;
   const parts = state.bundles.filter((b) => ids.has(b.id)).flatMap((b) => b.parts);
-  const path = tempFile(cx, 'merged');
+  const path = tempPath(cx, 'merged');
   const written = await writeMergedBundle(cx.git, parts, path);
   const merged = await upload(cx, path, written.exact ? [{ tips: written.tips, prerequisites: written.prerequisites }] : parts);
   state.bundles = [...state.bundles.filter((b) => !ids.has(b.id)), merged];
@@ -122,7 +116,7 @@ export async function pushCloud(cx: CloudContext, state: CloudState, read: Cloud
   for (const { manifest } of read.current.values()) for (const sha of Object.values(manifest.refs)) exclude.add(sha);
   const tips = changed.map(([ref, sha]) => ({ ref, sha }));
   if (tips.length > 0) {
-    const path = tempFile(cx, 'push');
+    const path = tempPath(cx, 'push');
     const written = await writeBundle(cx.git, tips, exclude, path);
     if (written) {
       const own = await upload(cx, path, [{ tips, prerequisites: written.prerequisites }]);
