@@ -1,5 +1,6 @@
-// After tsc: make the compiled entry points runnable from dist/bin by their command names, so tests can put
-// dist/bin first on PATH and run exactly what was just built (git finds `git-remote-ferry` the same way).
+// After tsc and scripts/bundle.mjs: make the bundled entry points runnable from dist/bin by their command
+// names, so tests can put dist/bin first on PATH and run exactly what was just built (git finds
+// `git-remote-ferry` the same way).
 // Also writes dist/hooks/, the hooks directory ferry hands git on its own command lines (docs/NOTES.md), and
 // dist/hooks-lean/.
 import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -8,12 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'dist', 'bin');
+const app = join(root, 'dist', 'app');
 for (const name of ['ferry', 'git-remote-ferry']) {
-  const target = join(bin, `${name}.js`);
-  chmodSync(target, 0o755);
+  chmodSync(join(app, `${name}.mjs`), 0o755);
   const link = join(bin, name);
   if (existsSync(link)) rmSync(link);
-  symlinkSync(`${name}.js`, link);
+  symlinkSync(join('..', 'app', `${name}.mjs`), link);
 }
 
 // Every hook name git runs. ferry's git commands set core.hooksPath to this directory. The hooks where
@@ -32,7 +33,7 @@ const ferryParts = new Set(['pre-commit', 'post-checkout', 'post-merge']);
 const hooks = join(root, 'dist', 'hooks');
 rmSync(hooks, { recursive: true, force: true });
 mkdirSync(hooks, { recursive: true });
-const ferryJs = join(bin, 'ferry.js');
+const ferryJs = join(app, 'ferry.mjs');
 for (const name of hookNames) {
   const file = join(hooks, name);
   const body = ferryParts.has(name)

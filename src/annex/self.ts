@@ -1,9 +1,9 @@
 // How ferry's git commands call ferry back: git runs filter and hook commands through the shell, so they
-// name this very build (node + dist/bin/ferry.js), whatever `ferry` on PATH happens to be.
+// name this very build (node + dist/app/ferry.mjs, scripts/bundle.mjs), whatever `ferry` on PATH happens to be.
 import { fileURLToPath } from 'node:url';
 
-/** dist/bin/ferry.js of this build. */
-export const ferryScript = fileURLToPath(new URL('../../bin/ferry.js', import.meta.url));
+/** dist/app/ferry.mjs of this build. */
+export const ferryScript = fileURLToPath(new URL('../../app/ferry.mjs', import.meta.url));
 /** dist/hooks: one wrapper per git hook name (scripts/link-bins.mjs). */
 export const ferryHooksDir = fileURLToPath(new URL('../../hooks', import.meta.url));
 /** dist/hooks-lean: the same, less the hooks git runs on every ref or index update (for users without them). */
