@@ -12,12 +12,16 @@ export interface OptionSpec {
 }
 
 export interface ParsedArgs {
+  /** Each option's value; for one given twice, the last. */
   readonly options: ReadonlyMap<string, string | boolean | number>;
+  /** Every value of each string option, in order (`--via A --via B`). */
+  readonly repeated?: ReadonlyMap<string, readonly string[]>;
   readonly positional: readonly string[];
 }
 
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], command: string): ParsedArgs {
   const options = new Map<string, string | boolean | number>();
+  const repeated = new Map<string, string[]>();
   const positional: string[] = [];
   const byName = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
@@ -54,9 +58,12 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new UsageError(`ferry ${command}: --${spec.name}: expected a whole number, got '${value}'`);
       options.set(spec.name, n);
-    } else options.set(spec.name, value);
+    } else {
+      options.set(spec.name, value);
+      repeated.set(spec.name, [...(repeated.get(spec.name) ?? []), value]);
+    }
   }
-  return { options, positional };
+  return { options, repeated, positional };
 }
 
 export function optionHelp(specs: readonly OptionSpec[]): string {

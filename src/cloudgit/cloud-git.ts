@@ -6,6 +6,7 @@ import type { Store } from '../remotes/index.js';
 import { CloudIncompleteError } from './errors.js';
 import { applyCloud, readCloud, readSmall } from './fetch.js';
 import { markerName } from './keys.js';
+import { decodeManifest } from './manifest.js';
 import { cloudContext } from './context.js';
 import type { CloudContext, CloudGitOptions } from './context.js';
 import { collectGarbage } from './gc.js';
@@ -33,8 +34,15 @@ function peerRefs(cx: CloudContext, state: CloudState): PeerRefs[] {
   return peers;
 }
 
+export interface PeerSeq {
+  readonly peer: string;
+  readonly seq: number;
+}
+
 export class CloudGit {
   readonly #cx: CloudContext;
+  /** probe()'s memory: each manifest's etag and what it said, so an unchanged one is not read again. */
+  readonly #probed = new Map<string, { etag: string; seq: number; peer: string }>();
 
   constructor(opts: CloudGitOptions) {
     this.#cx = cloudContext(opts);
@@ -78,6 +86,44 @@ export class CloudGit {
   /** Pushes `updates` (one bundle, one manifest); `head` is the branch HEAD names here, recorded for clones. */
   push(updates: readonly PushUpdate[], head?: string): Promise<PushResult[]> {
     return this.#locked('push', async (state) => pushCloud(this.#cx, state, await readCloud(this.#cx, state), updates, { head }));
+  }
+
+  /**
+   * Every other peer's newest manifest seq in the store, for change notices (notify/ poll): one list, then a
+   * get of each manifest whose etag changed since the last probe, opened and checked like a fetch's. Takes
+   * no lock and writes nothing, so it can run every few seconds beside a sync.
+   */
+  async probe(): Promise<PeerSeq[]> {
+    const { names, store, peer: self, keys, uuid } = this.#cx;
+    const own = names.manifest(self);
+    const listed = new Set<string>();
+    for await (const entry of store.list(names.manifests)) {
+      if (entry.name === own) continue;
+      listed.add(entry.name);
+      if (this.#probed.get(entry.name)?.etag === entry.etag) continue;
+      let sealed: Buffer;
+      try {
+        sealed = await readSmall(store, entry.name);
+      } catch (err) {
+        if (err instanceof StoreNotFoundError) continue; // replaced between list and get: the next probe sees it
+        throw err;
+      }
+      const m = decodeManifest(sealed, keys, uuid, `manifest ${entry.name.slice(names.manifests.length)}`, (p) => names.manifest(p) === entry.name);
+      this.#probed.set(entry.name, { etag: entry.etag, seq: m.seq, peer: m.peer });
+    }
+    for (const name of this.#probed.keys()) if (!listed.has(name)) this.#probed.delete(name);
+    return [...this.#probed.values()].map(({ peer, seq }) => ({ peer, seq }));
+  }
+
+  /** This peer's last published seq, and each other peer's seq whose bundles are all applied here. */
+  async progress(): Promise<{ seq: number; seen: Map<string, number> }> {
+    const state = await this.#cx.state.load();
+    return { seq: state.seq, seen: new Map(Object.values(state.peers).map((r) => [r.manifest.peer, r.manifest.seq])) };
+  }
+
+  /** This repository's peer id in this cloud. */
+  get peer(): string {
+    return this.#cx.peer;
   }
 
   /**

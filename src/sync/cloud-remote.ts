@@ -20,6 +20,9 @@ import { FerryError, UsageError, warn } from '../util/index.js';
 
 export interface ResolvedCloud {
   readonly cloud: CloudGit;
+  /** The special remote's uuid and the secret: what change notices are sealed with (sync/cloud-notify.ts). */
+  readonly uuid: string;
+  readonly secret: Buffer;
   close(): Promise<void>;
 }
 
@@ -184,6 +187,8 @@ export async function resolveCloud(repo: AnnexRepo, remote: string | undefined, 
   });
   return {
     cloud,
+    uuid,
+    secret,
     async close() {
       await store.close();
       annex?.close();

@@ -8,6 +8,7 @@ import type { PushUpdate } from '../cloudgit/index.js';
 import { NULL_SHA, isAncestor, listRefs, updateRefs } from '../git/index.js';
 import type { GitEnv, RefUpdate } from '../git/index.js';
 import { errorMessage, warn } from '../util/index.js';
+import { announcePush } from './cloud-notify.js';
 import { resolveCloud } from './cloud-remote.js';
 import type { ResolvedCloud } from './cloud-remote.js';
 import type { GitRemoteSettings } from './remote-list.js';
@@ -96,7 +97,8 @@ export class CloudSyncRemote implements SyncRemote {
     const synced = `refs/heads/synced/${branch}`;
     const destination = this.settings.url;
     try {
-      return await this.#with(async ({ cloud }) => {
+      return await this.#with(async (resolved) => {
+        const { cloud } = resolved;
         const own = (await cloud.listForPush()).refs;
         const here = new Map((await listRefs(this.#git, [local, ANNEX_BRANCH])).map((r) => [r.ref, r.sha]));
         const fastForwards = async (ref: string): Promise<boolean> => {
@@ -124,6 +126,7 @@ export class CloudSyncRemote implements SyncRemote {
         });
         const refused = refs.filter((r) => r.required && r.flag === '!');
         if (refused.length > 0) return { status: 'failed', destination, refs, error: `refused: ${refused.map((r) => r.reason).join(', ')}` };
+        await announcePush(this.annex.repo, this.name, resolved);
         return { status: 'pushed', destination, refs };
       });
     } catch (err) {

@@ -15,3 +15,5 @@ export { UnknownRemoteError } from './errors.js';
 export { gitRemoteFerry } from './remote-helper.js';
 export { adoptCloudOrigins, retargetCloudRemotes } from './cloud-origin.js';
 export { cloudGc, cloudGitRemotes } from './cloud-gc.js';
+export { openNotify } from './cloud-notify.js';
+export type { NotifySession, NotifyOptions } from './cloud-notify.js';

@@ -9,6 +9,7 @@ import { runHelper } from '../cloudgit/index.js';
 import { closeCryptoWorkers } from '../crypto/index.js';
 import { NotAGitRepositoryError, runGit } from '../git/index.js';
 import { FerryError, errorMessage, setLogSink } from '../util/index.js';
+import { announcePush } from './cloud-notify.js';
 import { absoluteGitDir, resolveCloud } from './cloud-remote.js';
 
 function say(line: string): void {
@@ -56,7 +57,10 @@ export async function gitRemoteFerry(argv: readonly string[]): Promise<number> {
     const remote = remoteArg !== undefined && repo.config.get(`remote.${remoteArg}.url`) !== undefined ? remoteArg : undefined;
     const resolved = await resolveCloud(repo, remote, url.replace(/^ferry::/, ''), say);
     close = () => resolved.close();
+    const before = (await resolved.cloud.progress()).seq;
     await runHelper(resolved.cloud, repo.git, { input: process.stdin, output: process.stdout, say });
+    // A push published a manifest: tell the remote's notifiers, as `ferry sync` does.
+    if (remote !== undefined && (await resolved.cloud.progress()).seq > before) await announcePush(repo, remote, resolved);
     return 0;
   } catch (err) {
     say(`fatal: ferry: ${errorMessage(err)}`);
