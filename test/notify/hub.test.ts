@@ -5,29 +5,14 @@ import { test } from 'node:test';
 import { NoticeChannel, NoticeHub } from '../../src/notify/index.js';
 import type { ChangeNotice } from '../../src/notify/index.js';
 import { createPollNotifier } from '../../src/notify/transports/poll.js';
-import type { ManifestProbe } from '../../src/notify/transports/poll.js';
 import { DirectoryStore } from '../../src/remotes/store/index.js';
-import type { Store } from '../../src/remotes/store/index.js';
 import { tempDir } from '../helpers/tmp.js';
+import { publish, storeProbe } from './store-probe.js';
 
 const self = '5'.repeat(32);
 const peerA = 'a'.repeat(32);
 const peerB = 'b'.repeat(32);
 const FAST = { active: 50, activeFor: 5000, idle: 200 };
-
-function probeOf(store: Store): ManifestProbe {
-  return async () => {
-    const out = [];
-    for await (const e of store.list('m/')) {
-      const chunks: Buffer[] = [];
-      for await (const c of (await store.get(e.name)) as AsyncIterable<Buffer>) chunks.push(c);
-      out.push({ peer: e.name.slice(2), seq: Number(Buffer.concat(chunks).toString('utf8')) });
-    }
-    return out;
-  };
-}
-
-const publish = (store: Store, peer: string, seq: number) => store.put(`m/${peer}`, { bytes: Buffer.from(String(seq)) });
 
 async function until(cond: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;
@@ -42,7 +27,7 @@ test('the same notices through two notifiers fetch once per news; own notices an
   const channel = new NoticeChannel(Buffer.alloc(32, 1), 'uuid-1');
   const seen = new Map<string, number>([[peerB, 4]]);
   const fetched: ChangeNotice[] = [];
-  const hub = new NoticeHub([createPollNotifier(FAST, { channel, probe: probeOf(store) }), createPollNotifier(FAST, { channel, probe: probeOf(store) })], {
+  const hub = new NoticeHub([createPollNotifier(FAST, { channel, probe: storeProbe(store) }), createPollNotifier(FAST, { channel, probe: storeProbe(store) })], {
     self,
     seen: (p) => seen.get(p) ?? 0,
     fetch: (n) => {
@@ -73,7 +58,7 @@ test('a fetch that fails, or does not show the seq yet, is tried again', async (
   let seen = 0;
   let calls = 0;
   const failures: boolean[] = [];
-  const hub = new NoticeHub([createPollNotifier(FAST, { channel, probe: probeOf(store) })], {
+  const hub = new NoticeHub([createPollNotifier(FAST, { channel, probe: storeProbe(store) })], {
     self,
     seen: () => seen,
     fetch: () => {
@@ -98,7 +83,7 @@ test('one notifier that cannot start leaves the others running; none at all is a
   const channel = new NoticeChannel(Buffer.alloc(32, 3), 'uuid-3');
   const broken = createPollNotifier(FAST, { channel, probe: () => Promise.reject(new Error('no such bucket')) });
   let fetched = 0;
-  const hub = new NoticeHub([broken, createPollNotifier(FAST, { channel, probe: probeOf(store) })], {
+  const hub = new NoticeHub([broken, createPollNotifier(FAST, { channel, probe: storeProbe(store) })], {
     self, seen: () => fetched, fetch: () => { fetched++; return Promise.resolve(); }, minInterval: 0,
   });
   t.after(() => hub.close());

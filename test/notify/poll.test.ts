@@ -10,27 +10,10 @@ import { DirectoryStore } from '../../src/remotes/store/index.js';
 import type { Store } from '../../src/remotes/store/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runNotifierConformance } from './notifier-conformance.js';
+import { publish, storeProbe } from './store-probe.js';
 
 /** Fast intervals, so that a case takes a fraction of a second. */
 const FAST = { active: 100, activeFor: 2000, idle: 400 };
-
-/** Each peer's seq as a file `m/<peer>` in a real directory store: a stand-in for the manifests. */
-function storeProbe(store: Store, failures: { count: number }): ManifestProbe {
-  return async () => {
-    try {
-      const out = [];
-      for await (const e of store.list('m/')) {
-        const chunks: Buffer[] = [];
-        for await (const c of (await store.get(e.name)) as AsyncIterable<Buffer>) chunks.push(c);
-        out.push({ peer: e.name.slice(2), seq: Number(Buffer.concat(chunks).toString('utf8')) });
-      }
-      return out;
-    } catch (err) {
-      failures.count++;
-      throw err;
-    }
-  };
-}
 
 /** The push a poll notifier's announce stands for: the peer's manifest (here its seq) lands in the store. */
 function pushing(store: Store, inner: Notifier): Notifier {
@@ -39,7 +22,7 @@ function pushing(store: Store, inner: Notifier): Notifier {
     capabilities: inner.capabilities,
     start: (on, events) => inner.start(on, events),
     announce: async (n: ChangeNotice) => {
-      await store.put(`m/${n.peer}`, { bytes: Buffer.from(String(n.seq)) });
+      await publish(store, n.peer, n.seq);
       await inner.announce(n);
     },
     activity: () => inner.activity?.(),
@@ -58,7 +41,7 @@ runNotifierConformance('poll', async (t) => {
     makeUnreachable: (channel) => {
       const file = join(root, 'not-a-directory');
       const broken = new DirectoryStore(file);
-      return createPollNotifier(FAST, { channel, probe: async () => { await writeFile(file, ''); return storeProbe(broken, { count: 0 })(); } });
+      return createPollNotifier(FAST, { channel, probe: async () => { await writeFile(file, ''); return storeProbe(broken)(); } });
     },
     publishRaw: () => Promise.reject(new Error('poll has no wire')),
     // The store goes away until a probe has failed on it, then comes back: poll must carry on.

@@ -7,11 +7,12 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/tmp.js';
 import type { AfterHook } from '../helpers/tmp.js';
+import { freePort } from './free-port.js';
 
 const mosquittoBin = '/usr/sbin/mosquitto';
 const readyTimeoutMs = 20_000;
@@ -141,19 +142,6 @@ export async function startMosquitto(t: AfterHook, opts: MosquittoOptions = {}):
       if (await launch(port) !== 'ready') throw new Error(`mosquitto: port ${port} was taken while it was down`);
     },
   };
-}
-
-/** A port the OS just handed out on 127.0.0.1 (free now; the caller retries if it is taken before use). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address for the probe socket');
-  return address.port;
 }
 
 /** A throwaway CA and a server certificate for IP 127.0.0.1 signed by it (EC keys: fast to make). */

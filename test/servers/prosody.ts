@@ -6,12 +6,12 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/tmp.js';
 import type { AfterHook } from '../helpers/tmp.js';
+import { freePort } from './free-port.js';
 
 const readyTimeoutMs = 20_000;
 const killGraceMs = 3_000;
@@ -147,15 +147,3 @@ function prosodyConfig(directory: string, port: number, tls: boolean): string {
   ].join('\n');
 }
 
-/** A port the OS just handed out on 127.0.0.1 (free a moment ago; the caller retries if it is taken). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', resolve);
-  });
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address for the probe socket');
-  return address.port;
-}
