@@ -11,6 +11,7 @@ import { benchmark as copySmallFiles } from './copy-small-files.js';
 import { Workspace } from './lib.js';
 import type { Benchmark, Target } from './lib.js';
 import { describeMachine, loadLine, mkdirProbe } from './machine.js';
+import { benchmark as notify } from './notify.js';
 import { benchmark as s3Store } from './s3-store.js';
 import { benchmark as specialDirectory } from './special-directory.js';
 import { benchmark as specialEncrypted } from './special-encrypted.js';
@@ -19,7 +20,7 @@ import { benchmark as startup } from './startup.js';
 import { benchmark as syncOneChange } from './sync-one-change.js';
 
 const BENCHMARKS: readonly Benchmark[] = [startup, addSmallFiles, addLargeFile, copySmallFiles, copyLargeFile, syncOneChange, s3Store,
-  specialDirectory, specialEncrypted, specialRss, cloudgit];
+  specialDirectory, specialEncrypted, specialRss, cloudgit, notify];
 
 const USAGE = `usage: node dist/bench/run.js [--rounds N] [${BENCHMARKS.map((b) => b.name).join('|')}]...
   --rounds N   alternating rounds for the benchmarks other than startup (default 3, or FERRY_BENCH_ROUNDS)
