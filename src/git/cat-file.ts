@@ -83,6 +83,8 @@ export class CatFile {
     };
     child.on('error', (e) => fail(new GitError(args, -1, '', e)));
     child.on('close', (code) => {
+      // After close(), a request starts a new child on this same queue: the old one's exit is not its failure.
+      if (this.child !== undefined && this.child !== child) return;
       if (this.queue.length > 0) fail(new GitError(args, code ?? -1, this.stderr || 'cat-file exited early'));
     });
     child.stdin.on('error', () => undefined); // reported through 'close' with the pending requests
