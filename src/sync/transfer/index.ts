@@ -12,6 +12,6 @@ export { loadTransferPolicy, dropPolicy } from './policy.js';
 export { autoItems } from './auto.js';
 export type { AutoMode } from './auto.js';
 export { proveCopies } from './proof.js';
-export { DiskReserveError } from './disk-reserve.js';
+export { DiskReserveError, checkDiskReserve, diskReserve } from './disk-reserve.js';
 export { fsckRemote } from './fsck-remote.js';
 export type { RemoteFsckOptions } from './fsck-remote.js';
