@@ -43,6 +43,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   renameremote: () => import('./commands/renameremote.js'),
   remotes: () => import('./commands/remotes.js'),
   cloud: () => import('./commands/cloud.js'),
+  join: () => import('./commands/join.js'),
   status: () => import('./commands/status.js'),
   relay: () => import('./commands/relay.js'),
   notify: () => import('./commands/notify.js'),

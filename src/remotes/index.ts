@@ -8,6 +8,8 @@ export type { GitRemoteConfig } from './git/git-remotes.js';
 export { transferLock, TransferInProgressError } from './git/transfer-lock.js';
 export type { Store, StoreStat, StoreEntry, StoreCapabilities, PutSource, PutOptions, GetOptions } from './store/index.js';
 export { StoreNotFoundError, StoreTransientError, StorePermanentError } from './store/index.js';
+export { annexCredsFile, resolveS3Credentials, writeAnnexCreds } from './store/index.js';
+export type { S3Credentials } from './store/index.js';
 export { initRemote, enableRemote, renameRemote, autoEnableRemotes, RemoteNameTakenError } from './special/configure.js';
 export type { ConfiguredRemote } from './special/configure.js';
 export { parseParamWords, redactConfig, BadRemoteConfigError } from './special/config.js';

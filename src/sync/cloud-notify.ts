@@ -96,7 +96,7 @@ async function createAll(repo: AnnexRepo, remote: string, specs: readonly Notifi
   return out;
 }
 
-async function readPassword(repo: AnnexRepo, remote: string, transport: string): Promise<string | undefined> {
+export async function readPassword(repo: AnnexRepo, remote: string, transport: string): Promise<string | undefined> {
   const fromEnv = process.env[`FERRY_${transport.toUpperCase()}_PASSWORD`];
   if (fromEnv !== undefined) return fromEnv;
   const key = `remote.${remote}.ferry-${transport}-password-file`;

@@ -1,4 +1,5 @@
-import { enableRemote, parseParamWords, specialRemoteRecords } from '../../remotes/index.js';
+import { parseParamWords, specialRemoteRecords } from '../../remotes/index.js';
+import { enableCheckedRemote } from '../../sync/index.js';
 import { ExitCode } from '../../util/index.js';
 import type { Command } from '../command.js';
 import { jsonOption } from '../command.js';
@@ -12,7 +13,9 @@ export const command: Command = {
   description: [
     'Some types need local parameters every time: a directory remote needs directory=PATH (where this',
     'machine sees the directory). Other parameters given change the remote for every clone; its type and',
-    'encryption cannot change. Without a name, lists the special remotes that can be enabled.',
+    'encryption cannot change. Without a name, lists the special remotes that can be enabled. A directory',
+    'that holds another ferry cloud (its ferry-git/v1/uuid marker) is refused, and so is one without the',
+    'marker when this repository already uses the remote\'s cloud (a ferry:: git remote).',
   ].join('\n'),
   options: [jsonOption],
   async run({ positional }, { out, cwd }) {
@@ -24,7 +27,7 @@ export const command: Command = {
         out.line(`git special remotes known here: ${records.map((r) => r.config.get('name') ?? r.uuid).join(' ') || '(none)'}`);
         return ExitCode.ok;
       }
-      reportConfigured(out, 'enableremote', positional, await enableRemote(annex, name, parseParamWords(words), cwd));
+      reportConfigured(out, 'enableremote', positional, await enableCheckedRemote(annex, name, parseParamWords(words), cwd));
       return ExitCode.ok;
     });
   },
