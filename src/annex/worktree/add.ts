@@ -8,7 +8,7 @@
 // A re-run after a crash at any point finds each file either untracked-as-before or an untracked annex
 // symlink, and finishes the job.
 import type { Stats } from 'node:fs';
-import { lstatSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runGit, updateIndex, writeBlobs } from '../../git/index.js';
@@ -128,7 +128,8 @@ function failure(report: (r: AddResult) => void): (c: Candidate, err: unknown) =
 async function prepareBatch(annex: Annex, batch: readonly Candidate[], opts: AddOptions, run: RunState, report: (r: AddResult) => void): Promise<PreparedBatch> {
   const repo = annex.repo;
   const jobs = opts.jobs ?? 8;
-  const durable = new DurableBatch();
+  // missingOk: the object of a file that changed while hashed is removed again before the flush (step 2).
+  const durable = new DurableBatch({ missingOk: true });
   const failed = failure(report);
   const started = Date.now();
   const phase = (name: string) => debug(`add: batch of ${batch.length}: ${name} at ${Date.now() - started} ms`);
@@ -190,6 +191,9 @@ async function finishBatch(annex: Annex, batch: PreparedBatch, run: RunState, re
         if (i.c.dest.to === 'annex') {
           replaceWithSymlink(repo.absPath(i.c.path), target, join(layout.otherTmpDir, `ferry-link-${process.pid}-${n}`));
           checkpoint('link', i.c.path);
+        } else if (readlinkSync(repo.absPath(i.c.path)) !== target) {
+          // A link moved to another directory: staged right, so the work tree's must be made right too.
+          replaceWithSymlink(repo.absPath(i.c.path), target, join(layout.otherTmpDir, `ferry-link-${process.pid}-${n}`));
         }
         return { i, blob: target, mode: '120000' };
       } catch (err) {
