@@ -1,16 +1,18 @@
 // The servers of the notify benchmark, each a child process on loopback with an OS-assigned port and a temp
-// config: `ferry relay` (this build's dist/app/ferry.mjs), mosquitto and prosody (Debian packages). Written
-// for the benchmark rather than imported from test/servers, which follow the test runner's life cycle. Servers
+// config: `ferry relay` (this build's dist/app/ferry.mjs), mosquitto and prosody (Debian packages). Started
+// here rather than by test/servers, which follow the test runner's life cycle; the free port and prosody's
+// config come from there. Servers
 // and client processes start with the soft open-file limit raised to the hard one (the fan-out needs 10,000
 // sockets in one process); /proc/PID/limits says what they got. /proc/PID/stat and status give CPU and RSS.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { freePort } from '../test/servers/free-port.js';
+import { prosodyConfig } from '../test/servers/prosody.js';
 import { distBin } from './lib.js';
 
 const READY_MS = 20_000;
@@ -61,18 +63,6 @@ export function openFileLimit(pid: number): string {
   const line = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
   const [soft, hard] = line?.replace('Max open files', '').trim().split(/\s+/) ?? [];
   return `${soft ?? '?'}/${hard ?? '?'}`;
-}
-
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', resolve);
-  });
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address for the probe socket');
-  return address.port;
 }
 
 /**
@@ -158,31 +148,10 @@ export async function startMosquitto(dir: string, env: NodeJS.ProcessEnv): Promi
 
 /** prosody with a config in `dir`: c2s on loopback, plain SASL allowed without TLS, one VirtualHost "localhost". */
 export async function startProsody(dir: string, env: NodeJS.ProcessEnv): Promise<ServerProcess & { register(user: string, password: string): Promise<void> }> {
-  const lua = (s: string) => JSON.stringify(s);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const config = join(dir, 'prosody.cfg.lua');
-    await writeFile(config, [
-      // As root, prosody 0.12 otherwise warns, fails a module and hangs.
-      ...(process.getuid?.() === 0 ? ['run_as_root = true'] : []),
-      'daemonize = false',
-      `pidfile = ${lua(join(dir, 'prosody.pid'))}`,
-      `data_path = ${lua(join(dir, 'data'))}`,
-      `certificates = ${lua(join(dir, 'certs'))}`,
-      'log = { info = "*console" }',
-      'interfaces = { "127.0.0.1" }',
-      'local_interfaces = { "127.0.0.1" }',
-      `c2s_ports = { ${port} }`,
-      'c2s_direct_tls_ports = { }',
-      's2s_ports = { }',
-      'modules_enabled = { "saslauth", "ping" }',
-      'modules_disabled = { "s2s" }',
-      'authentication = "internal_plain"',
-      'c2s_require_encryption = false',
-      'allow_unencrypted_plain_auth = true',
-      'VirtualHost "localhost"',
-      '',
-    ].join('\n'));
+    await writeFile(config, prosodyConfig(dir, port, false));
     try {
       const server = await launch('prosody', ['prosody', '--config', config, '-F'], env,
         (line) => (line.includes(`Activated service 'c2s' on [127.0.0.1]:${port}`) ? port : undefined), (p) => `xmpp://127.0.0.1:${p}`);

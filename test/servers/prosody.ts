@@ -122,7 +122,8 @@ export async function startProsody(t: AfterHook, opts: ProsodyOptions = {}): Pro
   };
 }
 
-function prosodyConfig(directory: string, port: number, tls: boolean): string {
+/** A prosody config for c2s on 127.0.0.1:`port` only, data under `directory` (also used by bench/notify). */
+export function prosodyConfig(directory: string, port: number, tls: boolean): string {
   const lua = (s: string) => JSON.stringify(s); // a JSON string is a valid Lua string for these paths
   return [
     // As root (CI, these machines) prosody 0.12 otherwise warns, fails a module and hangs.
