@@ -144,16 +144,33 @@ async function openWithoutCloud(annex: Annex, remote: string | undefined, via: r
 const ANNOUNCE_WAIT_MS = 5000;
 
 /**
- * After a push to `remote`: tells its prompt notifiers (not poll: the push itself is what poll sees). A
- * notice is only a hint, so a notifier that cannot be reached in ANNOUNCE_WAIT_MS is a warning, never a
- * failed push.
+ * The settings a push to `remote` announces through: its prompt notifiers (not poll: the push itself is what
+ * poll sees). A setting that does not parse is a warning, never a failed push: a notice is only a hint.
  */
-export async function announcePush(repo: AnnexRepo, remote: string, resolved: ResolvedCloud): Promise<void> {
-  const specs = notifierSpecs(repo, remote, undefined, false).filter((s) => s.transport !== 'poll');
+export function pushNotifiers(repo: AnnexRepo, remote: string): NotifierSpec[] {
+  try {
+    return notifierSpecs(repo, remote, undefined, false).filter((s) => s.transport !== 'poll');
+  } catch (err) {
+    warn(`${remote}: pushes are not announced: ${errorMessage(err)}`);
+    return [];
+  }
+}
+
+/**
+ * After a push to `remote`: tells the notifiers of `specs` (default: pushNotifiers). A notifier that cannot be
+ * reached in ANNOUNCE_WAIT_MS, or whose password cannot be read, is a warning, never a failed push.
+ */
+export async function announcePush(repo: AnnexRepo, remote: string, resolved: ResolvedCloud, specs = pushNotifiers(repo, remote)): Promise<void> {
   if (specs.length === 0) return;
   const channel = new NoticeChannel(resolved.secret, resolved.uuid);
   const notice = { peer: resolved.cloud.peer, seq: (await resolved.cloud.progress()).seq, time: Date.now() };
-  const notifiers = await createAll(repo, remote, specs, channel, undefined);
+  let notifiers: { spec: NotifierSpec; notifier: Notifier }[];
+  try {
+    notifiers = await createAll(repo, remote, specs, channel, undefined);
+  } catch (err) {
+    warn(`${remote}: could not announce the push: ${errorMessage(err)} (other machines see it when they poll)`);
+    return;
+  }
   await Promise.all(notifiers.map(async ({ spec, notifier }) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -9,7 +9,7 @@ import { runHelper } from '../cloudgit/index.js';
 import { closeCryptoWorkers } from '../crypto/index.js';
 import { NotAGitRepositoryError, runGit } from '../git/index.js';
 import { FerryError, errorMessage, setLogSink } from '../util/index.js';
-import { announcePush } from './cloud-notify.js';
+import { announcePush, pushNotifiers } from './cloud-notify.js';
 import { absoluteGitDir, resolveCloud } from './cloud-remote.js';
 
 function say(line: string): void {
@@ -57,10 +57,12 @@ export async function gitRemoteFerry(argv: readonly string[]): Promise<number> {
     const remote = remoteArg !== undefined && repo.config.get(`remote.${remoteArg}.url`) !== undefined ? remoteArg : undefined;
     const resolved = await resolveCloud(repo, remote, url.replace(/^ferry::/, ''), say);
     close = () => resolved.close();
-    const before = (await resolved.cloud.progress()).seq;
+    // A push that publishes a manifest (the seq rises) is announced, as `ferry sync` does; the local state
+    // is read for it only when the remote has notifiers to announce through.
+    const announceVia = remote !== undefined ? pushNotifiers(repo, remote) : [];
+    const before = announceVia.length > 0 ? (await resolved.cloud.progress()).seq : 0;
     await runHelper(resolved.cloud, repo.git, { input: process.stdin, output: process.stdout, say });
-    // A push published a manifest: tell the remote's notifiers, as `ferry sync` does.
-    if (remote !== undefined && (await resolved.cloud.progress()).seq > before) await announcePush(repo, remote, resolved);
+    if (remote !== undefined && announceVia.length > 0 && (await resolved.cloud.progress()).seq > before) await announcePush(repo, remote, resolved, announceVia);
     return 0;
   } catch (err) {
     say(`fatal: ferry: ${errorMessage(err)}`);

@@ -77,3 +77,16 @@ test('ferry sync and a plain git push announce through the remote\'s notifiers; 
   assert.deepEqual(seqs, [3]);
   assert.deepEqual(heard, [2, 3, 3].map((seq) => ({ peer: alicePeer, seq, via: `mqtt ${broker.url}` })));
 });
+
+test('a notifier setting that does not parse is a warning; the push itself succeeds', async (t) => {
+  const cloud = await makeCloud(t, 'directory');
+  await git(cloud.origin, ['config', '--add', 'remote.cloud-git.ferry-notify', 'pigeon=coo']);
+  await commit(cloud.origin, 'b.txt', 'second\n');
+  const pushed = await git(cloud.origin, ['push', 'cloud-git', 'main']);
+  assert.match(pushed.stderr, /cloud-git: pushes are not announced: notifier 'pigeon': unknown transport/);
+  await commit(cloud.origin, 'c.txt', 'third\n');
+  const synced = await ferry(cloud.origin, ['sync', '--no-pull', 'cloud-git']);
+  assert.match(synced.stderr, /cloud-git: pushes are not announced: notifier 'pigeon': unknown transport/);
+  const bob = await cloneCloud(cloud, 'bob');
+  assert.equal((await git(bob, ['log', '-1', '--format=%s', 'origin/main'])).stdout.trim(), (await git(cloud.origin, ['log', '-1', '--format=%s', 'main'])).stdout.trim());
+});
