@@ -97,13 +97,7 @@ export async function createCloud(annex: Annex, opts: CloudCreateOptions): Promi
   // copies let the transfer expression (`copies=client:2` …) drop the cloud's copy once both clients have it.
   if (!(await repositoryGroups(annex, uuid)).includes('transfer')) await changeGroup(annex, uuid, 'transfer');
   if ((await contentExpression(annex, 'wanted', uuid)) === undefined) await setContentExpression(annex, 'wanted', uuid, 'standard');
-  const here = annex.uuid;
-  const keptGroups = await repositoryGroups(annex, here);
-  if (keptGroups.length === 0) {
-    await changeGroup(annex, here, 'client');
-    await setContentExpression(annex, 'wanted', here, 'standard');
-  }
-  await annex.repo.setConfig('annex.addunlocked', 'true');
+  const keptGroups = await becomeClient(annex, annex.uuid);
   await annex.branch.commit('update');
   await annex.repo.reloadConfig();
   const { code } = await buildJoinCode(annex, name, { embedCredentials: opts.embedCredentials });
@@ -113,6 +107,21 @@ export async function createCloud(annex: Annex, opts: CloudCreateOptions): Promi
   };
   await pushCloud(annex, gitRemote); // last: the code needs nothing pushed, and a failed push says how to finish
   return result;
+}
+
+/**
+ * A repository that syncs through the cloud (create and join): group `client` with `wanted standard` unless
+ * it has a group already (returned, left as they were), and new files unlocked, as an assistant's folder
+ * wants them. The caller commits the git-annex branch.
+ */
+export async function becomeClient(annex: Annex, uuid: string): Promise<string[]> {
+  const kept = await repositoryGroups(annex, uuid);
+  if (kept.length === 0) {
+    await changeGroup(annex, uuid, 'client');
+    await setContentExpression(annex, 'wanted', uuid, 'standard');
+  }
+  await annex.repo.setConfig('annex.addunlocked', 'true');
+  return [...kept];
 }
 
 function absolute(path: string, cwd: string): string {

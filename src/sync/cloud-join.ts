@@ -5,10 +5,11 @@
 // carries them, the notifier passwords in mode-600 files. Anything that fails removes what join made.
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Annex, AnnexRepo, changeGroup, initRepo, repositoryGroups, setContentExpression } from '../annex/index.js';
+import { Annex, AnnexRepo, initRepo } from '../annex/index.js';
 import { runGit } from '../git/index.js';
 import { annexCredsFile, writeAnnexCreds } from '../remotes/index.js';
 import { FerryError } from '../util/index.js';
+import { becomeClient } from './cloud-create.js';
 import { checkCloudMarker } from './cloud-marker.js';
 import { adoptCloudOrigins } from './cloud-origin.js';
 import { decodeJoinCode } from './join-code.js';
@@ -136,11 +137,7 @@ async function setUp(dir: string, code: JoinCode): Promise<JoinResult> {
       await repo.setConfig(`remote.${gitRemote}.ferry-${transport}-password-file`, file);
       passwords.push(transport);
     }
-    if ((await repositoryGroups(annex, uuid)).length === 0) {
-      await changeGroup(annex, uuid, 'client');
-      await setContentExpression(annex, 'wanted', uuid, 'standard');
-    }
-    await repo.setConfig('annex.addunlocked', 'true');
+    await becomeClient(annex, uuid);
     await annex.branch.commit('update');
     return { dir, name: code.name, gitRemote, uuid, notify: code.notify, passwords };
   } finally {
