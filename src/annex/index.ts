@@ -41,7 +41,8 @@ export { lockContent, removeContentLockFile, contentLocksWork } from './content-
 export type { ContentLockMode } from './content-lock.js';
 export { fileSource, receiveToTmp, VerificationError } from './receive.js';
 export type { Sink, Source } from './receive.js';
-export { findUnused, saveUnusedList, loadUnusedList } from './queries/unused.js';
+export { findUnused, saveUnusedList, loadUnusedList, readUnusedEntries } from './queries/unused.js';
+export type { UnusedEntry } from './queries/unused.js';
 export { Policy } from './policy/policy.js';
 export type { AskOptions } from './policy/policy.js';
 export type { PolicySettings, PolicyProbes } from './policy/policy-facts.js';

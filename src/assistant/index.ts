@@ -8,3 +8,7 @@ export { Committer, OPEN_CHECK_BYTES } from './committer.js';
 export type { CommitterOptions, CommitOutcome } from './committer.js';
 export * from './status/index.js';
 export * from './queue/index.js';
+export { installAutostart, removeAutostart, autostartState, autostartRepos, detectAutostartMethod, methodFor } from './autostart.js';
+export type { AutostartMethod, AutostartOptions, AutostartResult, AutostartState } from './autostart.js';
+export { unusedSummary, expireUnused, readExpirySetting, parseExpireUnused, parseDuration } from './unused.js';
+export type { UnusedSummary, ExpiryResult, ExpirySetting } from './unused.js';
