@@ -44,6 +44,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   remotes: () => import('./commands/remotes.js'),
   cloud: () => import('./commands/cloud.js'),
   join: () => import('./commands/join.js'),
+  rejoin: () => import('./commands/rejoin.js'),
   status: () => import('./commands/status.js'),
   relay: () => import('./commands/relay.js'),
   notify: () => import('./commands/notify.js'),

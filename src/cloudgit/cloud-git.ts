@@ -85,7 +85,15 @@ export class CloudGit {
 
   /** Pushes `updates` (one bundle, one manifest); `head` is the branch HEAD names here, recorded for clones. */
   push(updates: readonly PushUpdate[], head?: string): Promise<PushResult[]> {
-    return this.#locked('push', async (state) => pushCloud(this.#cx, state, await readCloud(this.#cx, state), updates, { head }));
+    return this.#locked('push', async (state) => {
+      await this.#cx.beforeWrite?.();
+      return pushCloud(this.#cx, state, await readCloud(this.#cx, state), updates, { head });
+    });
+  }
+
+  /** Runs `fn` under the cloud's lock: no push or fetch of this repository runs meanwhile. */
+  hold<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#locked('hold', () => fn());
   }
 
   /**
@@ -132,6 +140,9 @@ export class CloudGit {
    * they have been seen unlisted for `graceMs`.
    */
   gc(opts: { full: boolean; graceMs: number }): Promise<GcResult> {
-    return this.#locked('gc', (state) => collectGarbage(this.#cx, state, opts));
+    return this.#locked('gc', async (state) => {
+      await this.#cx.beforeWrite?.();
+      return collectGarbage(this.#cx, state, opts);
+    });
   }
 }

@@ -25,6 +25,11 @@ export interface CloudGitOptions {
   readonly graceMs?: number;
   /** Progress and warnings for a person (stderr of the helper). */
   readonly say?: (line: string) => void;
+  /**
+   * Called under the cloud's lock before a push or gc writes to the store; what it throws refuses the write
+   * (sync/ refuses retired clouds this way, reading the setting afresh).
+   */
+  readonly beforeWrite?: () => Promise<void>;
 }
 
 export interface CloudContext extends CloudGitOptions {

@@ -157,7 +157,7 @@ function checkSameStore(annex: Annex, name: string, record: { uuid: string; conf
 }
 
 /** Pushes the current branch and git-annex to the cloud, in-process, as `ferry sync NAME-git` does. */
-async function pushCloud(annex: Annex, gitRemote: string): Promise<void> {
+export async function pushCloud(annex: Annex, gitRemote: string): Promise<void> {
   const settings = gitRemoteSettings(annex).find((s) => s.name === gitRemote);
   if (settings === undefined) throw new FerryError(`git remote ${gitRemote} vanished while cloud create ran`);
   const head = await runGit(annex.repo.git, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });

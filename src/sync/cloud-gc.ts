@@ -3,6 +3,7 @@ import type { Annex } from '../annex/index.js';
 import type { GcResult } from '../cloudgit/index.js';
 import { warn } from '../util/index.js';
 import { resolveCloud } from './cloud-remote.js';
+import { RetiredRemoteError, isRetiredRemote } from './cloud-retired.js';
 import { UnknownRemoteError } from './errors.js';
 
 /** git remotes whose URL is ferry::…, by name. */
@@ -22,6 +23,11 @@ export async function cloudGc(annex: Annex, names: readonly string[], opts: { fu
   const out: { remote: string; result: GcResult }[] = [];
   for (const [remote, url] of remotes) {
     if (names.length > 0 && !names.includes(remote)) continue;
+    // gc writes (lost bundles put back, a --full manifest): never into a retired cloud.
+    if (isRetiredRemote(annex.repo, remote)) {
+      if (names.includes(remote)) throw new RetiredRemoteError(remote);
+      continue;
+    }
     const resolved = await resolveCloud(annex.repo, remote, url.slice('ferry::'.length), (line) => warn(line));
     try {
       out.push({ remote, result: await resolved.cloud.gc(opts) });

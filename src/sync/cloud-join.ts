@@ -76,7 +76,7 @@ function storeConfig(code: JoinCode, directory: string | undefined, cwd: string)
 }
 
 /** The self-contained ferry:: URL of the store (docs/cloudgit-format.md "URLs"). */
-function cloneUrl(code: JoinCode, config: ReadonlyMap<string, string>): string {
+export function cloneUrl(code: JoinCode, config: ReadonlyMap<string, string>): string {
   const query = new URLSearchParams();
   if (code.cipher === undefined) query.set('plaintext', 'yes');
   let base: string;
@@ -95,7 +95,7 @@ function cloneUrl(code: JoinCode, config: ReadonlyMap<string, string>): string {
 }
 
 /** Embedded S3 credentials for this process (the store check, enableremote) and its children; returns the undo. */
-function useCredentials(code: JoinCode): () => void {
+export function useCredentials(code: JoinCode): () => void {
   const creds = code.s3Credentials;
   if (creds === undefined) return () => undefined;
   const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
@@ -127,16 +127,7 @@ async function setUp(dir: string, code: JoinCode): Promise<JoinResult> {
       });
     }
     const gitRemote = mine.to;
-    for (const value of code.notify) await runGit(repo.git, ['config', '--add', `remote.${gitRemote}.ferry-notify`, value]);
-    const passwords: string[] = [];
-    for (const [transport, password] of Object.entries(code.passwords ?? {})) {
-      if (!/^[a-z]+$/.test(transport)) continue;
-      const file = join(repo.gitDir, 'ferry', `${transport}-password`);
-      await mkdir(join(repo.gitDir, 'ferry'), { recursive: true, mode: 0o700 });
-      await writeFile(file, `${password}\n`, { mode: 0o600 });
-      await repo.setConfig(`remote.${gitRemote}.ferry-${transport}-password-file`, file);
-      passwords.push(transport);
-    }
+    const passwords = await applyCodeSettings(repo, gitRemote, code);
     await becomeClient(annex, uuid);
     await annex.branch.commit('update');
     return { dir, name: code.name, gitRemote, uuid, notify: code.notify, passwords };
@@ -144,4 +135,20 @@ async function setUp(dir: string, code: JoinCode): Promise<JoinResult> {
     if (annex !== undefined) annex.close();
     else repo.close();
   }
+}
+
+/** The code's notifier settings on git remote `gitRemote`, and its passwords in mode-600 files; returns the transports given one. */
+export async function applyCodeSettings(repo: AnnexRepo, gitRemote: string, code: JoinCode): Promise<string[]> {
+  await runGit(repo.git, ['config', '--unset-all', `remote.${gitRemote}.ferry-notify`], { okCodes: [5] });
+  for (const value of code.notify) await runGit(repo.git, ['config', '--add', `remote.${gitRemote}.ferry-notify`, value]);
+  const passwords: string[] = [];
+  for (const [transport, password] of Object.entries(code.passwords ?? {})) {
+    if (!/^[a-z]+$/.test(transport)) continue;
+    const file = join(repo.gitDir, 'ferry', `${transport}-password`);
+    await mkdir(join(repo.gitDir, 'ferry'), { recursive: true, mode: 0o700 });
+    await writeFile(file, `${password}\n`, { mode: 0o600 });
+    await repo.setConfig(`remote.${gitRemote}.ferry-${transport}-password-file`, file);
+    passwords.push(transport);
+  }
+  return passwords;
 }

@@ -17,6 +17,7 @@ import { SharedCipher } from '../crypto/index.js';
 import { openSpecialStore, openTypeStore, specialType } from '../remotes/index.js';
 import type { Store } from '../remotes/index.js';
 import { FerryError, UsageError, warn } from '../util/index.js';
+import { refuseRetiredWrite } from './cloud-retired.js';
 
 export interface ResolvedCloud {
   readonly cloud: CloudGit;
@@ -183,6 +184,7 @@ export async function resolveCloud(repo: AnnexRepo, remote: string | undefined, 
   const grace = repo.config.int('ferry.cloudincompletegrace');
   const cloud = new CloudGit({
     store, prefix: '', secret, uuid, peer, install, git: repo.git, stateDir: join(repo.gitDir, 'ferry', 'cloudgit', peer), say,
+    beforeWrite: () => refuseRetiredWrite(repo.git, remote, url),
     ...(grace !== undefined && grace >= 0 ? { graceMs: grace * 1000 } : {}),
   });
   return {

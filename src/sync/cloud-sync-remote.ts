@@ -9,6 +9,7 @@ import { NULL_SHA, isAncestor, listRefs, updateRefs } from '../git/index.js';
 import type { GitEnv, RefUpdate } from '../git/index.js';
 import { errorMessage, warn } from '../util/index.js';
 import { announcePush } from './cloud-notify.js';
+import { RetiredRemoteError, isRetiredRemote } from './cloud-retired.js';
 import { resolveCloud } from './cloud-remote.js';
 import type { ResolvedCloud } from './cloud-remote.js';
 import type { GitRemoteSettings } from './remote-list.js';
@@ -96,6 +97,7 @@ export class CloudSyncRemote implements SyncRemote {
     const local = `refs/heads/${branch}`;
     const synced = `refs/heads/synced/${branch}`;
     const destination = this.settings.url;
+    if (isRetiredRemote(this.annex.repo, this.name)) return { status: 'failed', destination, refs: [], error: new RetiredRemoteError(this.name).message };
     try {
       return await this.#with(async (resolved) => {
         const { cloud } = resolved;

@@ -26,3 +26,8 @@ export { buildJoinCode } from './cloud-code.js';
 export { joinCloud } from './cloud-join.js';
 export type { JoinOptions, JoinResult } from './cloud-join.js';
 export { enableCheckedRemote, WrongCloudError } from './cloud-marker.js';
+export { isRetiredRemote, assertNotRetired, retiredSetting, RetiredRemoteError } from './cloud-retired.js';
+export { rotateCloud } from './cloud-rotate.js';
+export type { RotateOptions, RotateResult } from './cloud-rotate.js';
+export { rejoinCloud } from './cloud-rejoin.js';
+export type { RejoinOptions, RejoinResult } from './cloud-rejoin.js';

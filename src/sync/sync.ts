@@ -14,6 +14,7 @@ import { mergeRef, resolveInterruptedMerge } from './merge.js';
 import type { MergeOptions } from './merge.js';
 import { openSyncRemote, SYNC_REMOTE_KINDS } from './remote-kinds.js';
 import type { SyncRemoteKind } from './remote-kinds.js';
+import { isRetiredRemote, retiredSetting } from './cloud-retired.js';
 import { selectRemotes } from './remote-list.js';
 import type { ContentSync } from './sync-content.js';
 import type { SyncEvents, SyncStep } from './sync-events.js';
@@ -85,6 +86,7 @@ class Sync {
       ? named.filter((n) => special.includes(n))
       : special.filter((n) => this.config.bool(`remote.${n}.annex-sync`, true));
     const remotes = (named.length > 0 && gitNamed.length === 0 ? [] : selectRemotes(this.annex, gitNamed))
+      .filter((s) => !this.retired(s.name, named.includes(s.name)))
       .map((s) => openSyncRemote(this.annex, s, this.parts.remoteKinds));
     const usable: SyncRemote[] = [];
     const content = this.opts.content ?? this.config.bool('annex.synccontent', false);
@@ -135,6 +137,17 @@ class Sync {
       if (this.opts.push) for (const r of usable.filter((x) => x.capabilities.push)) await this.push(r, branch);
     }
     return { failed: this.failed };
+  }
+
+  /**
+   * A retired cloud (`cloud rotate`, cloud-retired.ts) is neither fetched from nor pushed to: our history
+   * holds its successor's secret, and its store is still open to the device it shut out. Named, that fails the sync.
+   */
+  private retired(name: string, named: boolean): boolean {
+    if (!isRetiredRemote(this.annex.repo, name)) return false;
+    this.events.note(`${name} is retired (${retiredSetting(name)}=true): skipped, this history never goes to the cloud it replaced`, 'warning');
+    if (named) this.failed++;
+    return true;
   }
 
   /** A non-bare repository merges the synced/BRANCH others pushed into it (git-annex's mergeLocal). */

@@ -1,6 +1,6 @@
 import { parseParamWords } from '../../remotes/index.js';
-import { DEFAULT_CHUNK, buildJoinCode, cloudGc, createCloud } from '../../sync/index.js';
-import type { CloudCreateResult } from '../../sync/index.js';
+import { DEFAULT_CHUNK, buildJoinCode, cloudGc, createCloud, isRetiredRemote, rotateCloud } from '../../sync/index.js';
+import type { CloudCreateResult, RotateResult } from '../../sync/index.js';
 import { ExitCode, UsageError } from '../../util/index.js';
 import type { ParsedArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
@@ -14,7 +14,7 @@ const SECRET_WARNING = 'This join code is a secret: it holds the key to everythi
 export const command: Command = {
   name: 'cloud',
   summary: 'make a cloud store two machines sync through, print its join code, look after its git history',
-  usage: 'create NAME type=directory|S3 [param=value ...] | show-code [NAME] | gc [REMOTE ...]',
+  usage: 'create NAME type=directory|S3 [param=value ...] | show-code [NAME] | rotate NAME [NEWNAME] [param=value ...] | gc [REMOTE ...]',
   description: [
     'create NAME type=directory directory=PATH | type=S3 bucket=… [host=… port=… protocol=… fileprefix=…]:',
     '  makes the special remote NAME (encryption=shared; encryption=none only with --plaintext; chunk=',
@@ -29,6 +29,15 @@ export const command: Command = {
     '  --embed-credentials puts the S3 key pair and the notifier passwords in the code too.',
     'show-code [NAME]: prints the join code of cloud NAME again (default: the only one).',
     'The join code is a secret (it holds the cipher): never share it beyond your own machines.',
+    'rotate NAME [NEWNAME] [param=value ...]: shuts out a lost device. Until a rotation, every device that ever',
+    '  had the code keeps reading the cloud. rotate makes a new cloud NEWNAME (default NAME-2) with a fresh',
+    '  secret, the same type and parameters, in a fresh place (a directory store: the subfolder',
+    '  rotated-NEWNAME of the old folder; S3: fileprefix OLDPREFIXrotated-NEWNAME/; directory=, bucket=,',
+    '  fileprefix= choose another), copies every key the old store has into it and pushes the history there.',
+    '  The old git remote NAME-git is retired (remote.NAME-git.ferry-retired=true: sync, the assistant and',
+    '  git push never write to it again, since this history now holds the new secret) and NAME is marked dead',
+    '  in the new history only. It prints the new join code; other devices move with `ferry rejoin CODE`',
+    '  (in place) or `ferry join CODE` (a new folder). Run again after a failure, it finishes the same rotation.',
     'gc: for each ferry:: git remote (or those named), puts back bundles of this repository that the store',
     'lost, and deletes bundles that no peer\'s manifest lists once they have been unlisted for the grace',
     `period (default ${DEFAULT_GRACE_HOURS} hours, at least 24: a push in progress uploads its bundle before its`,
@@ -39,7 +48,7 @@ export const command: Command = {
     jsonOption,
     { name: 'notify', kind: 'string', value: 'SPEC', help: 'create: a notifier (relay=URL, mqtt=URL, xmpp=JID, none); repeatable' },
     { name: 'plaintext', kind: 'boolean', help: 'create: encryption=none (the store reads everything, history included)' },
-    { name: 'embed-credentials', kind: 'boolean', help: 'create, show-code: put the S3 key pair and notifier passwords in the code' },
+    { name: 'embed-credentials', kind: 'boolean', help: 'create, show-code, rotate: put the S3 key pair and notifier passwords in the code' },
     { name: 'full', kind: 'boolean', help: 'gc: merge all of this repository\'s bundles into one' },
     { name: 'grace', kind: 'string', help: 'gc: hours a bundle must have been unlisted before it is deleted (≥ 24)' },
   ],
@@ -47,8 +56,9 @@ export const command: Command = {
     const sub = args.positional[0];
     if (sub === 'create') return create(args, ctx);
     if (sub === 'show-code') return showCode(args, ctx);
+    if (sub === 'rotate') return rotate(args, ctx);
     if (sub === 'gc') return gc(args, ctx);
-    throw new UsageError(sub === undefined ? 'Specify what to do: create, show-code or gc.' : `unknown cloud command '${sub}'`, 'ferry cloud create NAME type=… | show-code [NAME] | gc [REMOTE ...]');
+    throw new UsageError(sub === undefined ? 'Specify what to do: create, show-code, rotate or gc.' : `unknown cloud command '${sub}'`, 'ferry cloud create NAME type=… | show-code [NAME] | rotate NAME | gc [REMOTE ...]');
   },
 };
 
@@ -84,8 +94,12 @@ async function showCode({ positional, options }: ParsedArgs, { out, cwd }: Comma
   return withAnnex(cwd, async (annex) => {
     let name = positional[1];
     if (name === undefined) {
+      // Retired clouds (cloud rotate) are not offered: their codes open the history a lost device may read.
       const clouds = [...annex.repo.config.keysWithPrefix('remote.')]
-        .map((k) => /^remote\.(.+)\.url$/.exec(k) !== null ? /^ferry::([^?/]+)(\?.*)?$/.exec(annex.repo.config.get(k) ?? '')?.[1] : undefined)
+        .map((k) => {
+          const remote = /^remote\.(.+)\.url$/.exec(k)?.[1];
+          return remote !== undefined && !isRetiredRemote(annex.repo, remote) ? /^ferry::([^?/]+)(\?.*)?$/.exec(annex.repo.config.get(k) ?? '')?.[1] : undefined;
+        })
         .filter((n): n is string => n !== undefined);
       const unique = [...new Set(clouds)];
       if (unique.length !== 1) throw new UsageError(unique.length === 0 ? 'this repository has no cloud (ferry cloud create makes one)' : `this repository has ${unique.length} clouds (${unique.join(', ')}): say which`);
@@ -103,6 +117,31 @@ function printCode(out: Output, code: string, record: Record<string, unknown>): 
   out.line('join code (on another machine: ferry join CODE):');
   out.line(code);
   out.record({ ...record, code, success: true, 'error-messages': [] });
+}
+
+async function rotate({ positional, options }: ParsedArgs, { out, cwd }: CommandContext): Promise<number> {
+  const [, name, ...rest] = positional;
+  if (name === undefined || name.includes('=')) throw new UsageError('Specify the cloud to rotate.', 'ferry cloud rotate NAME [NEWNAME] [param=value ...]');
+  const newName = rest[0] !== undefined && !rest[0].includes('=') ? rest[0] : undefined;
+  const words = newName !== undefined ? rest.slice(1) : rest;
+  return withAnnex(cwd, async (annex) => {
+    const r = await rotateCloud(annex, {
+      name, params: parseParamWords(words), cwd, embedCredentials: options.get('embed-credentials') === true,
+      ...(newName !== undefined ? { newName } : {}),
+    });
+    reportRotated(out, r);
+    return r.failed.length > 0 ? ExitCode.failed : ExitCode.ok;
+  });
+}
+
+function reportRotated(out: Output, r: RotateResult): void {
+  out.line(`cloud rotate ${r.name}: ${r.resumed ? 'finished the rotation to' : 'new cloud'} ${r.newName} (${r.uuid}) at ${r.place}, git remote ${r.gitRemote} = ferry::${r.newName}, pushed`);
+  out.line(`  ${r.copied} key(s) in ${r.newName}${r.failed.length > 0 ? `; ${r.failed.length} could not be copied (run rotate again to retry):` : ''}`);
+  for (const f of r.failed) out.line(`    ${f.item.path ?? f.item.key}: ${f.error ?? 'failed'}`);
+  out.line(`  ${r.retired} is retired (remote.${r.retired}.ferry-retired=true): nothing is pushed there any more; ${r.name} is read-only here and dead in the new history`);
+  out.line('  on each device you keep: ferry rejoin CODE (in place) or ferry join CODE (a new folder); a device that never gets the new code sees nothing new');
+  if (r.notify.length > 0) out.line(`  notifiers (same as ${r.name}'s): ${r.notify.join(' ')}`);
+  printCode(out, r.code, { command: 'cloud rotate', name: r.newName, uuid: r.uuid, 'old-name': r.name, 'old-uuid': r.oldUuid, retired: r.retired, copied: r.copied, failed: r.failed.length, resumed: r.resumed });
 }
 
 async function gc({ positional, options }: ParsedArgs, { out, cwd }: CommandContext): Promise<number> {

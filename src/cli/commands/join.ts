@@ -42,7 +42,8 @@ export const command: Command = {
   },
 };
 
-async function readStdin(): Promise<string> {
+/** The join code from standard input (`-`): kept out of the shell's history and of `ps`. */
+export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
