@@ -12,7 +12,7 @@ import { parseNotifierSpec } from '../notify/index.js';
 import { BadRemoteConfigError, enabledSpecialRemotes, initRemote, specialRemoteRecords } from '../remotes/index.js';
 import { FerryError, UsageError } from '../util/index.js';
 import { buildJoinCode } from './cloud-code.js';
-import { checkCloudMarker } from './cloud-marker.js';
+import { WrongCloudError, checkCloudMarker } from './cloud-marker.js';
 import { CloudSyncRemote } from './cloud-sync-remote.js';
 import { gitRemoteSettings } from './remote-list.js';
 
@@ -80,7 +80,7 @@ export async function createCloud(annex: Annex, opts: CloudCreateOptions): Promi
       // A folder that already holds a cloud is another store: never make a second one on top of it.
       await checkCloudMarker({ name, uuid: '(new)', type, config: new Map([['directory', absolute(dir, opts.cwd)]]), gitDir: annex.repo.gitDir }, false)
         .catch((err: unknown) => {
-          throw err instanceof FerryError ? new FerryError(`${absolute(dir, opts.cwd)} already holds a ferry cloud; cloud create never makes a second store there`, { hint: 'give an empty folder, or join that cloud with its code (ferry join CODE)', cause: err }) : err;
+          throw err instanceof WrongCloudError ? new FerryError(`${absolute(dir, opts.cwd)} already holds a ferry cloud; cloud create never makes a second store there`, { hint: 'give an empty folder, or join that cloud with its code (ferry join CODE)', cause: err }) : err;
         });
     }
     uuid = (await initRemote(annex, name, params, opts.cwd)).uuid;

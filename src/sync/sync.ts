@@ -104,7 +104,7 @@ class Sync {
     // and a remote that has a git-annex branch but no uuid yet (a bare origin someone pushed to) is initialised.
     if (usable.length > 0) (await openRemotes(this.annex, usable.map((r) => r.name))).close();
     const bare = this.annex.repo.bare;
-    const branch = await currentBranch(this.annex);
+    let branch = await currentBranch(this.annex);
     if (!bare && (this.opts.commit ?? this.config.bool('annex.autocommit', true))) {
       await this.step('commit', undefined, async () => {
         if (this.mergeOptions.resolveConflicts && (await resolveInterruptedMerge(this.annex)).length > 0) {
@@ -120,14 +120,14 @@ class Sync {
       await setSyncedBranch(this.annex, branch); // git-annex's pushLocal
     }
     const pulling = this.opts.pull ? usable.filter((r) => r.capabilities.pull) : [];
-    for (const r of pulling) await this.pull(r, branch);
+    for (const r of pulling) branch = await this.pull(r, branch);
     await this.mergeAnnexBranches();
 
     if (content) {
       const changed = await this.content([...usable.map((r) => r.name), ...specialContent]);
       if (changed) {
         // Transfers take a while and others may have pushed meanwhile: pull and merge again before pushing.
-        for (const r of pulling) await this.pull(r, branch);
+        for (const r of pulling) branch = await this.pull(r, branch);
         await this.mergeAnnexBranches();
       }
     }
@@ -159,19 +159,40 @@ class Sync {
     await this.step('merge', `synced/${branch}`, () => this.merge(`refs/heads/synced/${branch}`));
   }
 
-  private async pull(remote: SyncRemote, branch: string | undefined): Promise<void> {
+  /** Fetches from `remote` and merges its heads; returns the branch checked out (see adoptBranch). */
+  private async pull(remote: SyncRemote, branch: string | undefined): Promise<string | undefined> {
+    let current = branch;
     await this.step('pull', remote.name, async () => {
       const fetched = await remote.fetch();
       this.output('', fetched.output);
       if (!fetched.ok) return { ok: false, error: fetched.error };
-      if (this.annex.repo.bare || branch === undefined) return { ok: true };
+      if (this.annex.repo.bare || current === undefined) return { ok: true };
+      current = await this.adoptBranch(remote, current);
       let outcome: StepOutcome = { ok: true };
-      for (const head of await remote.headsToMerge(branch)) {
+      for (const head of await remote.headsToMerge(current)) {
         const merged = await this.merge(head);
         if (!merged.ok && outcome.ok) outcome = merged;
       }
       return outcome;
     });
+    return current;
+  }
+
+  /**
+   * A repository with no commit yet on `branch` (joined while the cloud was empty, or made by `git init`
+   * with another default branch name) takes the name of the one branch the remote has, so the merge that
+   * follows gives it the others' files instead of leaving it on an unborn branch nobody pushes to.
+   */
+  private async adoptBranch(remote: SyncRemote, branch: string): Promise<string> {
+    if (await branchHead(this.annex, branch) !== undefined) return branch;
+    const prefix = `refs/remotes/${remote.name}/`;
+    const names = (await listRefs(this.annex.repo.git, [prefix])).map((r) => r.ref.slice(prefix.length))
+      .filter((n) => n !== 'HEAD' && n !== 'git-annex' && !n.startsWith('synced/') && !n.startsWith('ferry/'));
+    if (names.includes(branch) || names.length !== 1) return branch;
+    const adopted = names[0]!;
+    await runGit(this.annex.repo.git, ['symbolic-ref', 'HEAD', `refs/heads/${adopted}`]);
+    this.events.note(`(this repository had no commit yet: it takes ${remote.name}'s branch ${adopted})`, 'info');
+    return adopted;
   }
 
   private async merge(ref: string): Promise<StepOutcome> {
