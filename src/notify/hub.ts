@@ -27,6 +27,8 @@ export interface HubOptions {
 export interface HubEvents extends NotifierEvents {
   /** A notice that is news, before its fetch. */
   notice?(notice: ChangeNotice, via: string): void;
+  /** `connection`, naming the notifier whose connection came up or went down. */
+  notifierConnection?(notifier: Notifier, up: boolean): void;
   /** A fetch failed (it is tried again unless `final`). */
   failed?(notice: ChangeNotice, err: unknown, final: boolean): void;
 }
@@ -56,13 +58,21 @@ export class NoticeHub {
 
   /**
    * Starts every notifier. Resolves once at least one is subscribed; rejects with the first one's error
-   * only when none could start (those that failed are closed and left out).
+   * only when none could start (those that failed are closed and left out); returns those that failed.
    */
-  async start(): Promise<void> {
-    const results = await Promise.allSettled(this.#notifiers.map((n) => n.start((notice) => this.#receive(notice, n), this.#opts.events)));
+  async start(): Promise<{ notifier: Notifier; err: unknown }[]> {
+    const events = this.#opts.events;
+    const results = await Promise.allSettled(this.#notifiers.map((n) => n.start((notice) => this.#receive(notice, n), {
+      ...events,
+      connection: (up) => {
+        events?.connection?.(up);
+        events?.notifierConnection?.(n, up);
+      },
+    })));
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ err: r.reason as unknown, notifier: this.#notifiers[i]! }] : []));
     for (const f of failed) await f.notifier.close();
     if (failed.length === this.#notifiers.length && failed[0] !== undefined) throw failed[0].err;
+    return failed;
   }
 
   /** Announces through every notifier; one transport's failure does not stop the others. */

@@ -17,13 +17,17 @@ import type { FetchResult, PushResult, RefPush, SyncRemote, SyncRemoteCapabiliti
 
 const ANNEX_BRANCH = 'refs/heads/git-annex';
 
+/** Tells other machines of a push that landed: this peer's new seq in the cloud of git remote `remote`. */
+export type PushAnnouncer = (remote: string, published: { readonly peer: string; readonly seq: number }) => Promise<void>;
+
 export class CloudSyncRemote implements SyncRemote {
   readonly name: string;
   readonly cost: number;
   readonly capabilities: SyncRemoteCapabilities;
   readonly #git: GitEnv;
 
-  constructor(private readonly annex: Annex, private readonly settings: GitRemoteSettings) {
+  /** `announce` replaces announcePush's one-off connections (the assistant announces through the ones it keeps open). */
+  constructor(private readonly annex: Annex, private readonly settings: GitRemoteSettings, private readonly announce?: PushAnnouncer) {
     this.name = settings.name;
     this.cost = settings.cost;
     this.capabilities = { pull: settings.pull, push: settings.push };
@@ -128,7 +132,8 @@ export class CloudSyncRemote implements SyncRemote {
         });
         const refused = refs.filter((r) => r.required && r.flag === '!');
         if (refused.length > 0) return { status: 'failed', destination, refs, error: `refused: ${refused.map((r) => r.reason).join(', ')}` };
-        await announcePush(this.annex.repo, this.name, resolved);
+        if (this.announce) await this.announce(this.name, { peer: resolved.cloud.peer, seq: (await resolved.cloud.progress()).seq });
+        else await announcePush(this.annex.repo, this.name, resolved);
         return { status: 'pushed', destination, refs };
       });
     } catch (err) {

@@ -11,7 +11,8 @@ export interface TransferRequest {
   readonly remote: string;
   /**
    * Work-tree paths (relative, '/') whose files hold this key. A download fills in those that are still
-   * pointer files; empty for a download by key or for an upload, which need no path.
+   * pointer files; an upload only names them (preferred content asks about files once it has landed).
+   * Empty for a transfer by key.
    */
   readonly paths?: readonly string[];
 }

@@ -43,6 +43,8 @@ export interface TransferQueueOptions {
   readonly progressIntervalMs?: number;
   /** The queue's directory (default .git/ferry/assistant). */
   readonly dir?: string;
+  /** Called when an item leaves the queue, done (`ok`) or given up; the owner asks for what follows (drops, a push). */
+  readonly onSettled?: (item: QueuedTransfer, ok: boolean) => void;
 }
 
 export type QueueState = 'queued' | 'running' | 'retry-wait' | 'space-wait';
@@ -238,6 +240,7 @@ export class TransferQueue {
       bus.publish(outcome.kind === 'done'
         ? { type: 'transfer-done', transfer: id, ok: true, attempt: entry.attempts }
         : { type: 'transfer-done', transfer: id, ok: false, error: outcome.error, attempt: entry.attempts });
+      this.#opts.onSettled?.(entry.item, outcome.kind === 'done');
       return;
     }
     if (outcome.kind === 'failed') entry.failures++;
