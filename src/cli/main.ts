@@ -45,6 +45,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   cloud: () => import('./commands/cloud.js'),
   join: () => import('./commands/join.js'),
   rejoin: () => import('./commands/rejoin.js'),
+  assistant: () => import('./commands/assistant.js'),
   status: () => import('./commands/status.js'),
   relay: () => import('./commands/relay.js'),
   notify: () => import('./commands/notify.js'),

@@ -1,0 +1,72 @@
+// One assistant per repository: .git/ferry/assistant/pid is both the pid file and the lock. It is created
+// exclusively (O_EXCL) holding the pid; a file whose process is gone (a kill -9, a crash, a reboot) is stale
+// and taken over. A second start finds a live pid there and says one is running.
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FerryError, isNotFound } from '../util/index.js';
+
+export class AssistantRunningError extends FerryError {
+  constructor(readonly pid: number) {
+    super(`an assistant is already running for this repository (pid ${pid})`, {
+      hint: "see what it does with 'ferry status'; stop it with 'ferry assistant --stop'",
+      data: { pid },
+    });
+  }
+}
+
+export function pidFilePath(gitDir: string): string {
+  return join(gitDir, 'ferry', 'assistant', 'pid');
+}
+
+/** The pid of the assistant running for the repository, if one is. */
+export async function runningAssistant(gitDir: string): Promise<number | undefined> {
+  const pid = await readPid(pidFilePath(gitDir));
+  return pid !== undefined && alive(pid) ? pid : undefined;
+}
+
+/** Takes the lock for this process; returns its release. */
+export async function takePidLock(gitDir: string): Promise<() => Promise<void>> {
+  const path = pidFilePath(gitDir);
+  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const file = await open(path, 'wx', 0o644);
+      try {
+        await file.writeFile(`${process.pid}\n`);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      return async () => {
+        if ((await readPid(path)) === process.pid) await rm(path, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AssistantRunningError(await readPid(path) ?? 0);
+        throw err;
+      }
+      const pid = await readPid(path);
+      if (pid !== undefined && pid !== process.pid && alive(pid)) throw new AssistantRunningError(pid);
+      await rm(path, { force: true }); // stale: its process is gone
+    }
+  }
+}
+
+async function readPid(path: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt(await readFile(path, 'utf8'), 10);
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,298 @@
+// The assistant's composition root (ARCHITECTURE "Assistant"; STYLE 11): one daemon per repository, built
+// from its parts and wired here only. The watcher, the notifiers (through the NoticeHub), the transfer queue
+// and timers ask the Worker for work; the Worker runs commits, pulls, pushes and drops one at a time. What
+// happens is published on the EventBus, which the status server serves.
+//
+//   change in the work tree → commit → queue uploads → push (after the uploads, or 1 s) → announce
+//   notice or poll hit → pull (fetch, merge) → queue downloads → … → drop what the cloud no longer wants → push
+import { Annex, AnnexRepo } from '../annex/index.js';
+import { NoticeHub } from '../notify/index.js';
+import type { ChangeNotice, Notifier } from '../notify/index.js';
+import { openRemotes } from '../remotes/index.js';
+import type { OpenedRemotes } from '../remotes/index.js';
+import { cloudGitRemotes, isRetiredRemote, openNotify } from '../sync/index.js';
+import type { NotifySession } from '../sync/index.js';
+import { FerryError, errorMessage } from '../util/index.js';
+import { Committer } from './committer.js';
+import { ContentPlan } from './content-plan.js';
+import { EventBus } from './events.js';
+import { takePidLock } from './pid-lock.js';
+import { TransferQueue } from './queue/index.js';
+import type { QueuedTransfer, TransferRequest } from './queue/index.js';
+import { SelfWrites } from './self-writes.js';
+import { StatusServer, statusFilePath } from './status/index.js';
+import { SnapshotSource } from './status-source.js';
+import { Syncer } from './syncer.js';
+import { Watcher } from './watcher/index.js';
+import type { ChangeBatch } from './watcher/index.js';
+import { Worker } from './worker.js';
+
+export interface AssistantOptions {
+  /** A directory in the repository's work tree. */
+  readonly cwd: string;
+  /** Transfers at once (default 2). */
+  readonly concurrency?: number;
+  /** How long a push waits for the uploads of the commit it carries (default 1 s): one round trip, not two. */
+  readonly uploadWaitMs?: number;
+}
+
+/** A running assistant. */
+export interface Assistant {
+  readonly bus: EventBus;
+  readonly status: StatusServer;
+  /** Resolves once stop() has finished. */
+  readonly stopped: Promise<void>;
+  stop(reason: string): Promise<void>;
+}
+
+const PUSH_RETRY_MS = [2000, 5000, 15_000, 60_000, 300_000];
+
+export async function startAssistant(opts: AssistantOptions): Promise<Assistant> {
+  const repo = await AnnexRepo.open(opts.cwd);
+  const uuid = repo.requireInitialised();
+  if (repo.bare) throw new FerryError('the assistant needs a work tree; this is a bare repository');
+  const release = await takePidLock(repo.gitDir);
+  const annex = new Annex(repo, uuid);
+  const parts = new Parts(annex, opts);
+  try {
+    await parts.start();
+  } catch (err) {
+    await parts.stop(`could not start: ${errorMessage(err)}`).catch(() => undefined);
+    await release();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= parts.stop(reason).finally(() => release());
+    return stopping;
+  };
+  let markStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => { markStopped = resolve; });
+  return {
+    bus: parts.bus,
+    status: parts.status!,
+    stopped,
+    stop: (reason) => stop(reason).finally(markStopped),
+  };
+}
+
+/** One cloud the assistant syncs with: its git remote, the syncer and the notifiers. */
+interface Cloud {
+  readonly syncer: Syncer;
+  readonly session: NotifySession;
+  readonly hub: NoticeHub;
+  /** Each peer's seq fetched here, refreshed after every pull (the hub asks synchronously). */
+  seen: Map<string, number>;
+}
+
+class Parts {
+  readonly bus = new EventBus();
+  readonly selfWrites = new SelfWrites();
+  readonly worker: Worker;
+  readonly committer: Committer;
+  readonly source: SnapshotSource;
+  status: StatusServer | undefined;
+  watcher: Watcher | undefined;
+  queue: TransferQueue | undefined;
+  plan: ContentPlan | undefined;
+  remotes: OpenedRemotes | undefined;
+  clouds: Cloud[] = [];
+  readonly #batches: ChangeBatch[] = [];
+  /** Content that landed, by key, with a file that holds it, for the next settle job. */
+  readonly #settled = new Map<string, string>();
+  readonly #waiters = new Map<string, () => void>();
+  #pushFailures = 0;
+  #pushTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(readonly annex: Annex, readonly opts: AssistantOptions) {
+    this.worker = new Worker((job, message) => this.bus.publish({ type: 'error', part: job, message }));
+    this.committer = new Committer(annex, { bus: this.bus, selfWrites: this.selfWrites, requeue: (paths) => this.watcher?.requeue(paths) });
+    this.source = new SnapshotSource(annex, this.bus);
+  }
+
+  async start(): Promise<void> {
+    const { annex, bus } = this;
+    this.status = await StatusServer.start({ bus, snapshot: () => this.source.snapshot(this), statusFile: statusFilePath(annex.repo.gitDir) });
+    bus.publish({ type: 'started', pid: process.pid, repository: annex.repo.absPath('') });
+    await annex.branch.update();
+    this.remotes = await openRemotes(annex);
+    const remotes = this.remotes.remotes.filter((r) => !annex.repo.config.bool(`remote.${r.name}.annex-ignore`, false)
+      && annex.repo.config.bool(`remote.${r.name}.annex-sync`, true));
+    for (const s of this.remotes.skipped) {
+      if (!annex.repo.config.bool(`remote.${s.name}.annex-ignore`, false)) bus.publish({ type: 'error', part: 'remotes', message: `${s.name}: ${s.reason}` });
+    }
+    this.queue = await TransferQueue.open({
+      annex, bus, remotes, selfWrites: this.selfWrites,
+      ...(this.opts.concurrency !== undefined ? { concurrency: this.opts.concurrency } : {}),
+      onSettled: (item, ok) => this.#transferSettled(item, ok),
+    });
+    this.plan = new ContentPlan(annex, { bus, remotes, enqueue: (r) => this.#enqueue(r) });
+    this.queue.start();
+    await this.#openClouds();
+    this.watcher = new Watcher({ root: annex.repo.absPath(''), git: annex.repo.git, bus, selfWrites: this.selfWrites, onBatch: (b) => this.#changes(b) });
+    await this.watcher.start();
+    // What happened while nobody watched: pull, then look at every file once (later only at changes).
+    void this.#pull().then(() => this.worker.request('plan', () => this.plan!.files(undefined))).then(() => this.#requestPush()).catch(() => undefined);
+  }
+
+  async stop(reason: string): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.bus.publish({ type: 'stopping', reason });
+    clearTimeout(this.#pushTimer);
+    await this.watcher?.close();
+    await Promise.allSettled(this.clouds.map((c) => c.hub.close()));
+    await this.worker.close();
+    await this.queue?.close();
+    await Promise.allSettled(this.clouds.map((c) => c.session.close()));
+    this.remotes?.close();
+    await this.status?.close();
+    this.annex.close();
+  }
+
+  async #openClouds(): Promise<void> {
+    const { annex, bus } = this;
+    for (const name of cloudGitRemotes(annex).keys()) {
+      if (isRetiredRemote(annex.repo, name)) continue; // replaced by a rotation: never pushed to again
+      const session = await openNotify(annex, { remote: name });
+      const cloud: Cloud = {
+        session,
+        seen: await session.seen(),
+        syncer: new Syncer(annex, { bus, remote: name, announce: async (remote, published) => {
+          const notice: ChangeNotice = { peer: published.peer, seq: published.seq, time: Date.now() };
+          bus.publish({ type: 'pushed', remote, seq: published.seq });
+          await cloud.hub.announce(notice);
+        } }),
+        hub: new NoticeHub(session.notifiers.map((n) => n.notifier), {
+          self: session.peer,
+          seen: (peer) => cloud.seen.get(peer) ?? 0,
+          fetch: () => this.#pull(),
+          events: {
+            notice: (n, via) => bus.publish({ type: 'notice', remote: name, peer: n.peer, seq: n.seq, via }),
+            failed: (n, err, final) => { if (final) bus.publish({ type: 'error', part: 'notify', message: `${name}: ${errorMessage(err)}` }); },
+            notifierConnection: (n, up) => {
+              this.source.notifierState(name, n.description, up ? 'connected' : 'reconnecting');
+              bus.publish({ type: 'notifier', remote: name, notifier: n.description, state: up ? 'connected' : 'reconnecting' });
+            },
+          },
+        }),
+      };
+      this.clouds.push(cloud);
+      let failed: { notifier: Notifier; err: unknown }[];
+      try {
+        failed = await cloud.hub.start();
+      } catch (err) {
+        failed = session.notifiers.map(({ notifier }) => ({ notifier, err }));
+      }
+      for (const { notifier } of session.notifiers) {
+        const error = failed.find((f) => f.notifier === notifier)?.err;
+        const state = error !== undefined ? 'failed' : notifier.capabilities.prompt ? 'connected' : 'polling';
+        const detail = error !== undefined ? errorMessage(error) : undefined;
+        this.source.notifierState(name, notifier.description, state, detail);
+        bus.publish({ type: 'notifier', remote: name, notifier: notifier.description, state, ...(detail !== undefined ? { detail } : {}) });
+      }
+    }
+  }
+
+  /** The watcher's batches wait for the worker's next commit job. */
+  #changes(batch: ChangeBatch): void {
+    this.#batches.push(batch);
+    void this.worker.request('commit', () => this.#commit()).catch(() => undefined);
+  }
+
+  /** Commits what the watcher saw; queues the uploads; pushes once they are done or uploadWaitMs passed. */
+  async #commit(): Promise<void> {
+    const batches = this.#batches.splice(0);
+    if (batches.length === 0) return;
+    const merged: ChangeBatch = batches.some((b) => b.rescan)
+      ? { paths: [], rescan: true, scan: true }
+      : { paths: [...new Set(batches.flatMap((b) => b.paths))], rescan: false, scan: batches.some((b) => b.scan) };
+    let outcome;
+    try {
+      outcome = await this.committer.commit(merged);
+    } catch (err) {
+      // A locked index (the user's own git command) or a failed add: look again in a moment.
+      this.#batches.unshift(merged);
+      setTimeout(() => { if (!this.#stopped) void this.worker.request('commit', () => this.#commit()).catch(() => undefined); }, 1000);
+      throw err;
+    }
+    if (outcome.commit === undefined) return;
+    const queued = await this.#collecting(() => this.plan!.files(outcome.added));
+    void this.#afterUploads(queued).then(() => this.#requestPush());
+  }
+
+  /** Runs `fn` and returns the ids of the uploads it queued. */
+  async #collecting(fn: () => Promise<void>): Promise<string[]> {
+    const before = new Set(this.queue!.list().map((e) => e.id));
+    await fn();
+    return this.queue!.list().filter((e) => !before.has(e.id) && e.direction === 'upload').map((e) => e.id);
+  }
+
+  #afterUploads(ids: readonly string[]): Promise<void> {
+    const pending = ids.filter((id) => this.queue!.list().some((e) => e.id === id));
+    if (pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let left = pending.length;
+      const timer = setTimeout(resolve, this.opts.uploadWaitMs ?? 1000);
+      for (const id of pending) {
+        this.#waiters.set(id, () => {
+          if (--left === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      }
+    });
+  }
+
+  #enqueue(requests: readonly TransferRequest[]): Promise<string[]> {
+    return this.queue!.enqueue(requests);
+  }
+
+  #transferSettled(item: QueuedTransfer, ok: boolean): void {
+    this.#waiters.get(item.id)?.();
+    this.#waiters.delete(item.id);
+    const path = item.paths[0];
+    if (!ok || this.#stopped || path === undefined) return;
+    this.#settled.set(item.key, path);
+    void this.worker.request('settle', async () => {
+      const landed = [...this.#settled].map(([key, p]) => ({ key, path: p }));
+      this.#settled.clear();
+      await this.plan!.settle(landed);
+    }).then(() => this.#requestPush()).catch(() => undefined);
+  }
+
+  /** Commits what waits, then fetches and merges every cloud and queues what the merge needs. */
+  #pull(): Promise<void> {
+    return this.worker.request('pull', async () => {
+      if (this.#batches.length > 0) await this.#commit();
+      let merged = false;
+      for (const cloud of this.clouds) {
+        const result = await cloud.syncer.pull();
+        cloud.seen = await cloud.session.seen();
+        merged ||= result.merged;
+        await this.plan!.files(result.changed);
+        if (result.annexChanged) await this.plan!.recheck();
+      }
+      // A merge made here is a commit the others lack.
+      if (merged) void this.#requestPush();
+    });
+  }
+
+  /** Pushes to every cloud; a failure is tried again with backoff. */
+  #requestPush(): Promise<void> {
+    if (this.#stopped || this.clouds.length === 0) return Promise.resolve();
+    return this.worker.request('push', async () => {
+      try {
+        for (const cloud of this.clouds) await cloud.syncer.push();
+        this.#pushFailures = 0;
+      } catch (err) {
+        const wait = PUSH_RETRY_MS[Math.min(this.#pushFailures++, PUSH_RETRY_MS.length - 1)]!;
+        clearTimeout(this.#pushTimer);
+        this.#pushTimer = setTimeout(() => void this.#requestPush(), wait);
+        throw err;
+      }
+    }).catch(() => undefined);
+  }
+}
