@@ -36,13 +36,15 @@ export interface RelayServer {
   restart(): Promise<void>;
 }
 
-/** Starts `ferry relay --listen 127.0.0.1:0 ...args` for the test `t`; stopped when the test ends. */
-export async function startRelayServer(t: AfterHook, args: readonly string[] = []): Promise<RelayServer> {
+/** Starts `ferry relay --listen 127.0.0.1:0 ...args` (or on `where.address`, under `where.wrap`) for the test `t`; stopped when the test ends. */
+export async function startRelayServer(t: AfterHook, args: readonly string[] = [], where: { address?: string; wrap?: readonly string[] } = {}): Promise<RelayServer> {
+  const host = where.address ?? '127.0.0.1';
   const logs: Record<string, unknown>[] = [];
   let child: ChildProcess | undefined;
 
   const launch = (port: number): Promise<number> => {
-    const proc = spawn(process.execPath, [ferryApp, 'relay', '--listen', `127.0.0.1:${port}`, ...args], { env: testEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const [program, ...rest] = [...(where.wrap ?? []), process.execPath, ferryApp, 'relay', '--listen', `${host}:${port}`, ...args];
+    const proc = spawn(program!, rest, { env: testEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     const other: string[] = [];
     return new Promise<number>((resolve, reject) => {
@@ -87,9 +89,9 @@ export async function startRelayServer(t: AfterHook, args: readonly string[] = [
   t.after(() => halt('SIGTERM'));
   const port = await launch(0);
   const tls = args.includes('--cert');
-  const http = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const http = `${tls ? 'https' : 'http'}://${host}:${port}`;
   return {
-    url: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/v1`,
+    url: `${tls ? 'wss' : 'ws'}://${host}:${port}/v1`,
     http,
     port,
     pid: () => child?.pid ?? -1,

@@ -209,10 +209,10 @@ function option(name: string): string | undefined {
 }
 
 const directory = option('--directory');
-if (!directory) throw new Error('usage: s3rver-main --directory DIR [--port N] [--bucket NAME]');
+if (!directory) throw new Error('usage: s3rver-main --directory DIR [--address IP] [--port N] [--bucket NAME]');
 const bucket = option('--bucket');
 const server = new S3rver({
-  address: '127.0.0.1',
+  address: option('--address') ?? '127.0.0.1',
   port: Number(option('--port') ?? 0),
   directory,
   silent: true,

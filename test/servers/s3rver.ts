@@ -22,6 +22,10 @@ export interface S3rverOptions {
   readonly bucket?: string;
   /** Objects and parts whose key starts with this are stored with their first byte flipped. */
   readonly damage?: string;
+  /** The address to listen on (default 127.0.0.1), e.g. a test's cloud namespace address (helpers/lans.ts). */
+  readonly address?: string;
+  /** A command prefix the server runs under, e.g. `ip netns exec NS`. */
+  readonly wrap?: readonly string[];
 }
 
 export interface S3rverServer {
@@ -53,7 +57,9 @@ export async function startS3rver(t: AfterHook, opts: S3rverOptions = {}): Promi
     const args = [mainScript, '--directory', directory, '--port', String(port)];
     if (opts.bucket) args.push('--bucket', opts.bucket);
     if (opts.damage !== undefined) args.push('--damage', opts.damage);
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (opts.address !== undefined) args.push('--address', opts.address);
+    const [program, ...rest] = [...(opts.wrap ?? []), process.execPath, ...args];
+    const proc = spawn(program!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const stderr: string[] = [];
     proc.stderr.on('data', (b: Buffer) => stderr.push(b.toString('utf8')));
@@ -99,9 +105,10 @@ export async function startS3rver(t: AfterHook, opts: S3rverOptions = {}): Promi
   t.after(() => halt('SIGTERM'));
   const directory = await tempDir(t, 'ferry-s3rver-');
   const port = await launch(0);
+  const host = opts.address ?? '127.0.0.1';
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    host: '127.0.0.1',
+    endpoint: `http://${host}:${port}`,
+    host,
     port,
     directory,
     credentials: s3rverCredentials,
