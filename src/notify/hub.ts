@@ -49,6 +49,8 @@ export class NoticeHub {
   readonly #lastFetch = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  /** The notice whose fetch is under way: the same news through another transport meanwhile costs nothing. */
+  #inFlight: ChangeNotice | undefined;
   #closed = false;
 
   constructor(notifiers: readonly Notifier[], opts: HubOptions) {
@@ -92,7 +94,9 @@ export class NoticeHub {
     if (this.#closed || notice.peer === this.#opts.self) return;
     const queued = this.#pending.get(notice.peer);
     // A notice without a peer (a repository with no cloud git remote) carries no seq worth comparing.
-    if (notice.peer !== NO_PEER && (notice.seq <= this.#opts.seen(notice.peer) || (queued !== undefined && notice.seq <= queued.notice.seq))) return;
+    const flying = this.#inFlight;
+    if (notice.peer !== NO_PEER && (notice.seq <= this.#opts.seen(notice.peer) || (queued !== undefined && notice.seq <= queued.notice.seq)
+      || (flying?.peer === notice.peer && notice.seq <= flying.seq))) return;
     for (const n of this.#notifiers) if (n !== via) n.activity?.();
     this.#opts.events?.notice?.(notice, via.description);
     const last = this.#lastFetch.get(notice.peer);
@@ -113,8 +117,10 @@ export class NoticeHub {
       return;
     }
     this.#pending.delete(due.notice.peer);
+    this.#inFlight = due.notice;
     this.#running = this.#fetch(due).finally(() => {
       this.#running = undefined;
+      this.#inFlight = undefined;
       this.#schedule();
     });
   }

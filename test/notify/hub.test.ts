@@ -96,3 +96,34 @@ test('one notifier that cannot start leaves the others running; none at all is a
   await assert.rejects(alone.start(), /poll: cannot read the cloud: no such bucket/);
   await alone.close();
 });
+
+test('a notice of what a running fetch is fetching costs nothing: poll reporting it meanwhile does not fetch again', async (t) => {
+  const store = new DirectoryStore(await tempDir(t));
+  const channel = new NoticeChannel(Buffer.alloc(32, 4), 'uuid-4');
+  let seen = 0;
+  const fetched: number[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  const probes: number[] = [];
+  const probe = storeProbe(store);
+  const hub = new NoticeHub([createPollNotifier(FAST, { channel, probe: async () => { probes.push(Date.now()); return probe(); } })], {
+    self,
+    seen: () => seen,
+    fetch: async (n) => {
+      fetched.push(n.seq);
+      await held; // a slow fetch: poll keeps reporting seq 1 while it runs
+      seen = n.seq;
+    },
+    minInterval: 0,
+  });
+  t.after(() => hub.close());
+  await publish(store, peerA, 1);
+  await hub.start();
+  await until(() => fetched.length === 1, 'the fetch of a:1');
+  const before = probes.length;
+  await until(() => probes.length >= before + 5, 'five more polls while the fetch runs');
+  release();
+  await publish(store, peerA, 2);
+  await until(() => fetched.length >= 2, 'the fetch of a:2');
+  assert.deepEqual(fetched, [1, 2]);
+});
