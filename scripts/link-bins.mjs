@@ -34,17 +34,25 @@ const hooks = join(root, 'dist', 'hooks');
 rmSync(hooks, { recursive: true, force: true });
 mkdirSync(hooks, { recursive: true });
 const ferryJs = join(app, 'ferry.mjs');
+const userHook = (name) => [
+  `h="\${FERRY_USER_HOOKS:-}/${name}"`,
+  '[ -n "${FERRY_USER_HOOKS:-}" ] && [ -f "$h" ] && [ -x "$h" ] || exit 0',
+  "grep -q -e '# automatically configured by git-annex' -e '# automatically configured by ferry' \"$h\" && exit 0",
+  'exec "$h" "$@"',
+];
 for (const name of hookNames) {
   const file = join(hooks, name);
+  // A ferry process that does ferry's part itself, in-process (a sync's merge fills unlocked files after it),
+  // names the hook in FERRY_IN_PROCESS_HOOKS: then only the user's hook runs, and no Node starts for it.
   const body = ferryParts.has(name)
-    ? `exec "\${FERRY_NODE:-${process.execPath}}" ${JSON.stringify(ferryJs)} hook ${name} "$@"\n`
-    : [
-      `h="\${FERRY_USER_HOOKS:-}/${name}"`,
-      '[ -n "${FERRY_USER_HOOKS:-}" ] && [ -f "$h" ] && [ -x "$h" ] || exit 0',
-      "grep -q -e '# automatically configured by git-annex' -e '# automatically configured by ferry' \"$h\" && exit 0",
-      'exec "$h" "$@"',
+    ? [
+      `case " \${FERRY_IN_PROCESS_HOOKS:-} " in *" ${name} "*)`,
+      ...userHook(name).map((l) => `  ${l}`),
+      'esac',
+      `exec "\${FERRY_NODE:-${process.execPath}}" ${JSON.stringify(ferryJs)} hook ${name} "$@"`,
       '',
-    ].join('\n');
+    ].join('\n')
+    : [...userHook(name), ''].join('\n');
   writeFileSync(file, `#!/bin/sh\n${body}`);
   chmodSync(file, 0o755);
 }

@@ -1,8 +1,8 @@
 // Merging one ref into the current branch as `git annex sync` does (annex-format.md §4; Annex/AutoMerge.hs):
 // `git merge --no-edit REF`, and when that stops on conflicts involving annexed files, the git-annex
-// resolution (conflicts.ts) committed as "git-annex automatic merge conflict fix". git runs ferry's hooks:
-// post-merge fills unlocked files whose content is here; after a resolved conflict (no post-merge then)
-// the same is done here.
+// resolution (conflicts.ts) committed as "git-annex automatic merge conflict fix". Afterwards unlocked files
+// whose content is here are filled in, in this process (the post-merge hook's part; git then runs only the
+// user's own post-merge hook), after a resolved conflict too.
 import type { Annex } from '../annex/index.js';
 import { populateSmudged } from '../annex/index.js';
 import { gitLinesZ, runGit } from '../git/index.js';
@@ -42,10 +42,15 @@ export async function mergeRef(annex: Annex, ref: string, opts: MergeOptions): P
   const bases = (await runGit(git, ['merge-base', '--all', 'HEAD', ref], { okCodes: [1, 128] })).stdout.toString('utf8').split('\n').filter(Boolean);
   const strategy = bases.length > 1 ? ['-s', 'resolve'] : [];
   const args = [...pre, 'merge', '--no-edit', ...strategy, ...(opts.allowUnrelatedHistories ? ['--allow-unrelated-histories'] : []), ref];
-  const merged = await runGit(git, args, { okCodes: [1, 2, 128] });
+  // The post-merge hook's part (filling unlocked files whose content is here) is done here, in this process,
+  // so a merge starts no Node for it; the hook still runs the user's own post-merge hook, before this fill.
+  const merged = await runGit(git, args, { okCodes: [1, 2, 128], env: { FERRY_IN_PROCESS_HOOKS: 'post-merge' } });
   let stdout = merged.stdout.toString('utf8');
   let stderr = merged.stderr;
-  if (merged.code === 0) return { ok: true, stdout, stderr, resolved: [] };
+  if (merged.code === 0) {
+    await populateSmudged(annex);
+    return { ok: true, stdout, stderr, resolved: [] };
+  }
 
   const conflicted = await unmergedPaths(annex);
   if (conflicted.length === 0) {
