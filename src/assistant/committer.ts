@@ -10,7 +10,7 @@ import { lstatSync } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { addFiles, fixStagedLinks, literalPathspecs } from '../annex/index.js';
 import type { Annex } from '../annex/index.js';
-import { gitLinesZ, resolveRef, runGit } from '../git/index.js';
+import { NULL_SHA, gitLinesZ, gitText, resolveRef, runGit } from '../git/index.js';
 import { defaultCommitMessage } from '../sync/index.js';
 import { isNotFound } from '../util/index.js';
 import type { EventBus } from './events.js';
@@ -182,11 +182,14 @@ export class Committer {
       if (diff.code === 0) return undefined;
     } else if ((await gitLinesZ(git, ['ls-files', '-z'])).length === 0) return undefined;
     const message = this.#opts.message ?? await defaultCommitMessage(this.#annex);
-    // The pre-commit hook's one job (fixing moved links) is done above, in this process: no hook process
-    // per commit, and no user hook that could stop the assistant's commits.
-    await runGit(git, ['commit', '-q', '--no-verify', '--allow-empty-message', '-m', message]);
-    const commit = await resolveRef(git, 'HEAD');
-    if (commit === undefined) return undefined;
+    // Plumbing, not `git commit`: the pre-commit hook's one job (fixing moved links) is done above, in this
+    // process, and `git commit` would refresh the index first, which starts the clean filter (a Node process,
+    // ~100 ms) for every unlocked file whose stat changed — on the path of every change to the others.
+    // The index was just written by add and rm, so the tree is exactly what was staged.
+    const tree = await gitText(git, ['write-tree']);
+    const commit = await gitText(git, ['commit-tree', tree, ...(head !== undefined ? ['-p', head] : [])], { input: `${message}\n` });
+    const branch = (await runGit(git, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] })).stdout.toString('utf8').trim();
+    await runGit(git, ['update-ref', '-m', `commit: ${message}`, branch === '' ? 'HEAD' : branch, commit, head ?? NULL_SHA]);
     this.#opts.bus.publish({ type: 'committed', commit, added, deleted, message });
     return commit;
   }

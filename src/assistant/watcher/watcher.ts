@@ -72,7 +72,8 @@ export class Watcher {
     this.#aggregator.close();
     const sub = this.#subscription;
     this.#subscription = undefined;
-    await sub?.unsubscribe();
+    // A watch the kernel already dropped (its directory deleted) cannot be removed: EINVAL. Closing is done either way.
+    await sub?.unsubscribe().catch(() => undefined);
     await this.#filtering;
   }
 
