@@ -1,20 +1,27 @@
 // What `/api/status` shows (status/snapshot.ts), gathered from the daemon's parts: the queue's items with
-// the bytes their progress events reported, each notifier's state, and the peers with what they lack. The
-// peers' lacks read every file's location log, so they are computed at most every LACKS_TTL_MS, not per
-// request.
+// the bytes their progress events reported, each notifier's state, the peers with their last published seq
+// (from the cloud manifests fetched here) and what they lack, and the old versions' space (set by the
+// daemon's housekeeping). The peers' lacks read every file's location log, so they are computed at most
+// every LACKS_TTL_MS, not per request. A peer silent longer than the retirement period (`ferry.retireafter`,
+// git-annex's duration syntax, default 30d) is marked for the offer `ferry dead`; nothing is dropped for it.
+import type { PeerProgress } from '../cloudgit/index.js';
+import { runGit } from '../git/index.js';
 import type { Annex } from '../annex/index.js';
 import { BITTORRENT_UUID, Policy, Repositories, WEB_UUID, annexedFiles, parseKey, policyItems } from '../annex/index.js';
 import type { EventBus } from './events.js';
+import { parseDuration } from './unused.js';
+import type { UnusedSummary } from './unused.js';
 import type { QueueEntry, TransferQueue } from './queue/index.js';
 import type { NotifierState, NotifierStatus, PeerStatus, StatusSnapshot, TransferState, TransferStatus } from './status/index.js';
 
 const LACKS_TTL_MS = 30_000;
+const DEFAULT_RETIRE_AFTER_S = 30 * 86_400;
 const EXAMPLES = 3;
 
 /** The parts a snapshot reads. */
 export interface SnapshotParts {
   readonly queue: TransferQueue | undefined;
-  readonly clouds: readonly { readonly syncer: { readonly remote: string }; readonly session: { ownSeq(): Promise<number> } }[];
+  readonly clouds: readonly { readonly syncer: { readonly remote: string }; readonly session: { ownSeq(): Promise<number>; peers(): Promise<PeerProgress[]> } }[];
 }
 
 export class SnapshotSource {
@@ -23,6 +30,7 @@ export class SnapshotSource {
   readonly #bytes = new Map<string, number>();
   readonly #notifiers = new Map<string, NotifierStatus>();
   #peers: { at: number; peers: Promise<PeerStatus[]> } | undefined;
+  #unused: UnusedSummary | undefined;
 
   constructor(annex: Annex, bus: EventBus) {
     this.#annex = annex;
@@ -31,6 +39,10 @@ export class SnapshotSource {
       else if (e.type === 'transfer-done' && e.retryInMs === undefined) this.#bytes.delete(e.transfer);
       else if (e.type === 'pulled' && e.merged) this.#peers = undefined;
     });
+  }
+
+  setUnused(summary: UnusedSummary): void {
+    this.#unused = summary;
   }
 
   notifierState(remote: string, notifier: string, state: NotifierState, detail?: string): void {
@@ -44,13 +56,29 @@ export class SnapshotSource {
     if (this.#peers === undefined || Date.now() - this.#peers.at > LACKS_TTL_MS) {
       this.#peers = { at: Date.now(), peers: this.#computePeers(repos) };
     }
+    const published = new Map<string, { seq: number; time: number }>();
+    for (const cloud of parts.clouds) {
+      for (const p of await cloud.session.peers()) {
+        const time = Date.parse(p.time);
+        if (p.repo !== undefined && (published.get(p.repo)?.time ?? -1) < time) published.set(p.repo, { seq: p.seq, time });
+      }
+    }
+    // Read afresh: the daemon's config was loaded at start, and this is a setting users change while it runs.
+    const setting = (await runGit(annex.repo.git, ['config', '--get', 'ferry.retireafter'], { okCodes: [1] })).stdout.toString('utf8').trim();
+    const retireAfterMs = 1000 * (parseDuration(setting) ?? DEFAULT_RETIRE_AFTER_S);
+    const now = Date.now();
+    const peers = (await this.#peers.peers).map((p): PeerStatus => {
+      const last = published.get(p.uuid);
+      return last === undefined ? p : { ...p, seq: last.seq, lastSeen: last.time, ...(now - last.time > retireAfterMs ? { silent: true } : {}) };
+    });
     return {
       repository: { path: annex.repo.absPath(''), uuid: annex.uuid, description: repos.get(annex.uuid).description, ...(seq !== undefined ? { seq } : {}) },
       assistant: { pid: process.pid, startedAt: this.#startedAt },
-      peers: await this.#peers.peers,
+      peers,
       transfers: (parts.queue?.list() ?? []).map((e) => this.#transfer(e)),
       notifiers: [...this.#notifiers.values()],
       cloud: parts.clouds.map((c) => ({ remote: c.syncer.remote, type: 'ferry' })),
+      ...(this.#unused !== undefined ? { unused: this.#unused } : {}),
     };
   }
 

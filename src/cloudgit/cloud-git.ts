@@ -39,6 +39,14 @@ export interface PeerSeq {
   readonly seq: number;
 }
 
+/** Another peer as its newest manifest applied here describes it. */
+export interface PeerProgress extends PeerSeq {
+  /** When it wrote that manifest (ISO 8601). */
+  readonly time: string;
+  /** Its git-annex uuid, when its manifest names it. */
+  readonly repo?: string;
+}
+
 export class CloudGit {
   readonly #cx: CloudContext;
   /** probe()'s memory: each manifest's etag and what it said, so an unchanged one is not read again. */
@@ -123,10 +131,18 @@ export class CloudGit {
     return [...this.#probed.values()].map(({ peer, seq }) => ({ peer, seq }));
   }
 
-  /** This peer's last published seq, and each other peer's seq whose bundles are all applied here. */
-  async progress(): Promise<{ seq: number; seen: Map<string, number> }> {
+  /**
+   * This peer's last published seq, each other peer's seq whose bundles are all applied here, and what
+   * those peers' manifests say of them (when each published, as which repository).
+   */
+  async progress(): Promise<{ seq: number; seen: Map<string, number>; peers: PeerProgress[] }> {
     const state = await this.#cx.state.load();
-    return { seq: state.seq, seen: new Map(Object.values(state.peers).map((r) => [r.manifest.peer, r.manifest.seq])) };
+    const records = Object.values(state.peers).map((r) => r.manifest);
+    return {
+      seq: state.seq,
+      seen: new Map(records.map((m) => [m.peer, m.seq])),
+      peers: records.map((m) => ({ peer: m.peer, seq: m.seq, time: m.time, ...(m.repo !== undefined ? { repo: m.repo } : {}) })),
+    };
   }
 
   /** This repository's peer id in this cloud. */

@@ -17,6 +17,8 @@ export interface CloudGitOptions {
   /** This repository as a peer of the cloud: 128 random bits (hex), and its install fingerprint's hash. */
   readonly peer: string;
   readonly install: string;
+  /** This repository's git-annex uuid, published in its manifests so others can name it (status, retirement). */
+  readonly repo?: string;
   /** The repository to fetch into and push from. */
   readonly git: GitEnv;
   /** .git/ferry/cloudgit/<uuid>: local state, lock and temp files. */

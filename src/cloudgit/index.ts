@@ -1,7 +1,7 @@
 // cloudgit's public face: git stored in a Store, as immutable sealed bundles and one manifest per peer.
 export { CloudGit, readCloudUuid } from './cloud-git.js';
 export type { CloudGitOptions } from './context.js';
-export type { PeerSeq } from './cloud-git.js';
+export type { PeerSeq, PeerProgress } from './cloud-git.js';
 export type { PushUpdate, PushResult } from './push.js';
 export type { Listing } from './refs.js';
 export type { GcResult } from './gc.js';

@@ -29,11 +29,15 @@ export interface Manifest {
   readonly install: string;
   /** The branch HEAD named when the peer pushed (refs/heads/…), if any. */
   readonly head: string | undefined;
+  /** The git-annex uuid of the repository this peer is (absent before it was initialised, or from older writers). */
+  readonly repo?: string;
   readonly refs: Readonly<Record<string, string>>;
   readonly bundles: readonly BundleEntry[];
 }
 
 const HEX32 = /^[0-9a-f]{32}$/;
+/** A git-annex uuid as uuid.log holds them (git-annex writes RFC 4122 form; any case and hex digit count is left to it). */
+const UUID = /^[0-9A-Za-z-]{1,64}$/;
 const OID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const REF = /^refs\/[^\0\n ]+$/;
 
@@ -48,7 +52,7 @@ export function encodeManifest(m: Manifest, keys: CloudKeys): Buffer {
   for (const b of m.bundles) (byPeer[b.peer] ??= []).push([b.id, b.size]);
   const json = JSON.stringify({
     format: FORMAT_VERSION, uuid: m.uuid, peer: m.peer, seq: m.seq, time: m.time, since: m.since,
-    install: m.install, head: m.head ?? null, refs: m.refs, bundles: byPeer,
+    install: m.install, head: m.head ?? null, refs: m.refs, bundles: byPeer, ...(m.repo !== undefined ? { repo: m.repo } : {}),
   });
   const body = deflateRawSync(json);
   return sealBytes(keys.manifest, sealContext('manifest', m.uuid), body, paddedSize(body.length));
@@ -87,6 +91,7 @@ export function decodeManifest(sealed: Uint8Array, keys: CloudKeys, uuid: string
   }
   if (typeof o.install !== 'string' || !HEX32.test(o.install)) bad('install');
   if (o.head !== null && (typeof o.head !== 'string' || !REF.test(o.head))) bad('head');
+  if (o.repo !== undefined && (typeof o.repo !== 'string' || !UUID.test(o.repo))) bad('repo');
   const refs = o.refs as Record<string, unknown>;
   if (typeof refs !== 'object' || refs === null) bad('refs');
   for (const [ref, sha] of Object.entries(refs)) if (!REF.test(ref) || typeof sha !== 'string' || !OID.test(sha)) bad(`refs.${ref}`);
@@ -104,5 +109,6 @@ export function decodeManifest(sealed: Uint8Array, keys: CloudKeys, uuid: string
   return {
     uuid, peer: o.peer as string, seq: o.seq as number, time: o.time as string, since: o.since as string,
     install: o.install as string, head: (o.head as string | null) ?? undefined, refs: refs as Record<string, string>, bundles,
+    ...(typeof o.repo === 'string' ? { repo: o.repo } : {}),
   };
 }

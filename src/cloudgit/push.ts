@@ -130,7 +130,7 @@ export async function pushCloud(cx: CloudContext, state: CloudState, read: Cloud
   const now = new Date().toISOString();
   const manifest: Manifest = {
     uuid: cx.uuid, peer: cx.peer, seq: Math.max(state.seq, read.own?.seq ?? 0) + 1, time: now, since: state.since ?? now,
-    install: cx.install, head: newHead, refs, bundles: listedBundles(cx, state, read),
+    install: cx.install, head: newHead, refs, bundles: listedBundles(cx, state, read), ...(cx.repo !== undefined ? { repo: cx.repo } : {}),
   };
   checkpoint('cloudgit-manifest-before', String(manifest.seq));
   await cx.store.put(cx.names.manifest(cx.peer), { bytes: encodeManifest(manifest, cx.keys) });

@@ -8,6 +8,7 @@
 // `remote.NAME.ferry-<transport>-password-file`, never from the command line or the setting itself.
 import { readFile } from 'node:fs/promises';
 import type { Annex, AnnexRepo } from '../annex/index.js';
+import type { PeerProgress } from '../cloudgit/index.js';
 import { NO_PEER, NoticeChannel, createNotifier, needsPassword, parseNotifierSpec } from '../notify/index.js';
 import type { ManifestProbe, Notifier, NotifierSpec } from '../notify/index.js';
 import { openSpecialStore } from '../remotes/index.js';
@@ -26,6 +27,8 @@ export interface NotifySession {
   ownSeq(): Promise<number>;
   /** Each other peer's seq already fetched here. */
   seen(): Promise<Map<string, number>>;
+  /** What the manifests fetched here say of the other peers (seq, when, which repository). */
+  peers(): Promise<PeerProgress[]>;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function openNotify(annex: Annex, opts: NotifyOptions = {}): Promis
       notifiers,
       ownSeq: async () => (await cloud.progress()).seq,
       seen: async () => (await cloud.progress()).seen,
+      peers: async () => (await cloud.progress()).peers,
       close: async () => {
         await Promise.allSettled(notifiers.map((n) => n.notifier.close()));
         await resolved.close();
@@ -134,6 +138,7 @@ async function openWithoutCloud(annex: Annex, remote: string | undefined, via: r
     notifiers,
     ownSeq: () => Promise.resolve(0),
     seen: () => Promise.resolve(new Map()),
+    peers: () => Promise.resolve([]),
     close: async () => {
       await Promise.allSettled(notifiers.map((n) => n.notifier.close()));
     },

@@ -183,7 +183,7 @@ export async function resolveCloud(repo: AnnexRepo, remote: string | undefined, 
   // ferry.cloudIncompleteGrace: seconds a listed bundle may be missing before fetch fails (default 600).
   const grace = repo.config.int('ferry.cloudincompletegrace');
   const cloud = new CloudGit({
-    store, prefix: '', secret, uuid, peer, install, git: repo.git, stateDir: join(repo.gitDir, 'ferry', 'cloudgit', peer), say,
+    store, prefix: '', secret, uuid, peer, install, ...(repo.uuid !== undefined ? { repo: repo.uuid } : {}), git: repo.git, stateDir: join(repo.gitDir, 'ferry', 'cloudgit', peer), say,
     beforeWrite: () => refuseRetiredWrite(repo.git, remote, url),
     ...(grace !== undefined && grace >= 0 ? { graceMs: grace * 1000 } : {}),
   });
