@@ -12,12 +12,14 @@ import { openRemotes } from '../remotes/index.js';
 import type { OpenedRemotes } from '../remotes/index.js';
 import { cloudGitRemotes, isRetiredRemote, openNotify } from '../sync/index.js';
 import type { NotifySession } from '../sync/index.js';
+import { runGit } from '../git/index.js';
 import { FerryError, errorMessage } from '../util/index.js';
 import { Committer } from './committer.js';
 import { ContentPlan } from './content-plan.js';
 import { EventBus } from './events.js';
 import { takePidLock } from './pid-lock.js';
 import { TransferQueue } from './queue/index.js';
+import { expireUnused } from './unused.js';
 import type { QueuedTransfer, TransferRequest } from './queue/index.js';
 import { SelfWrites } from './self-writes.js';
 import { StatusServer, statusFilePath } from './status/index.js';
@@ -46,6 +48,9 @@ export interface Assistant {
 }
 
 const PUSH_RETRY_MS = [2000, 5000, 15_000, 60_000, 300_000];
+/** How often old versions are summed up and expired (annex.expireunused), and how long after a merge. */
+const HOUSEKEEPING_MS = 5 * 60_000;
+const AFTER_MERGE_MS = 30_000;
 
 export async function startAssistant(opts: AssistantOptions): Promise<Assistant> {
   const repo = await AnnexRepo.open(opts.cwd);
@@ -103,6 +108,8 @@ class Parts {
   readonly #waiters = new Map<string, () => void>();
   #pushFailures = 0;
   #pushTimer: NodeJS.Timeout | undefined;
+  #housekeepingTimer: NodeJS.Timeout | undefined;
+  #housekeepingSoon: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(readonly annex: Annex, readonly opts: AssistantOptions) {
@@ -133,7 +140,9 @@ class Parts {
     this.watcher = new Watcher({ root: annex.repo.absPath(''), git: annex.repo.git, bus, selfWrites: this.selfWrites, onBatch: (b) => this.#changes(b) });
     await this.watcher.start();
     // What happened while nobody watched: pull, then look at every file once (later only at changes).
-    void this.#pull().then(() => this.worker.request('plan', () => this.plan!.files(undefined))).then(() => this.#requestPush()).catch(() => undefined);
+    void this.#pull().then(() => this.worker.request('plan', () => this.plan!.files(undefined))).then(() => this.#requestPush())
+      .then(() => this.#housekeeping()).catch(() => undefined);
+    this.#housekeepingTimer = setInterval(() => void this.#housekeeping(), HOUSEKEEPING_MS);
   }
 
   async stop(reason: string): Promise<void> {
@@ -141,6 +150,8 @@ class Parts {
     this.#stopped = true;
     this.bus.publish({ type: 'stopping', reason });
     clearTimeout(this.#pushTimer);
+    clearInterval(this.#housekeepingTimer);
+    clearTimeout(this.#housekeepingSoon);
     await this.watcher?.close();
     await Promise.allSettled(this.clouds.map((c) => c.hub.close()));
     await this.worker.close();
@@ -254,7 +265,9 @@ class Parts {
     this.#waiters.get(item.id)?.();
     this.#waiters.delete(item.id);
     const path = item.paths[0];
-    if (!ok || this.#stopped || path === undefined) return;
+    // Only a download can complete the set of clients (an upload puts a copy in the cloud, which then
+    // wants it), so only downloads are settled: an upload's push is not held up by a drop check.
+    if (!ok || this.#stopped || path === undefined || item.direction !== 'download') return;
     this.#settled.set(item.key, path);
     void this.worker.request('settle', async () => {
       const landed = [...this.#settled].map(([key, p]) => ({ key, path: p }));
@@ -268,16 +281,38 @@ class Parts {
     return this.worker.request('pull', async () => {
       if (this.#batches.length > 0) await this.#commit();
       let merged = false;
+      let ahead = false;
       for (const cloud of this.clouds) {
         const result = await cloud.syncer.pull();
         cloud.seen = await cloud.session.seen();
         merged ||= result.merged;
+        ahead ||= result.ahead;
         await this.plan!.files(result.changed);
         if (result.annexChanged) await this.plan!.recheck();
       }
-      // A merge made here is a commit the others lack.
-      if (merged) void this.#requestPush();
+      // A merge commit made here is one the others lack (a fast-forward is not); what a merge replaced may be
+      // an old version now.
+      if (ahead) void this.#requestPush();
+      if (merged) {
+        this.#housekeepingSoon ??= setTimeout(() => {
+          this.#housekeepingSoon = undefined;
+          void this.#housekeeping();
+        }, AFTER_MERGE_MS);
+      }
     });
+  }
+
+  /** Sums up the old versions here for the status page and expires those annex.expireunused lets go. */
+  #housekeeping(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return this.worker.request('housekeeping', async () => {
+      // The assistant commits with plumbing, which leaves git's own upkeep (packing loose objects) undone.
+      await runGit(this.annex.repo.git, ['maintenance', 'run', '--auto', '--quiet'], { okCodes: [0, 1, 128] });
+      const { dropped, summary } = await expireUnused(this.annex);
+      this.source.setUnused(summary);
+      for (const key of dropped) this.bus.publish({ type: 'dropped', key, from: 'here', reason: 'an old version, unused for longer than annex.expireunused' });
+      if (dropped.length > 0) void this.#requestPush();
+    }).catch(() => undefined);
   }
 
   /** Pushes to every cloud; a failure is tried again with backoff. */
@@ -290,6 +325,8 @@ class Parts {
       } catch (err) {
         const wait = PUSH_RETRY_MS[Math.min(this.#pushFailures++, PUSH_RETRY_MS.length - 1)]!;
         clearTimeout(this.#pushTimer);
+    clearInterval(this.#housekeepingTimer);
+    clearTimeout(this.#housekeepingSoon);
         this.#pushTimer = setTimeout(() => void this.#requestPush(), wait);
         throw err;
       }

@@ -3,7 +3,7 @@
 // not moved here: the transfer queue does that, planned from what a pull changed (ContentPlan). Both run
 // as jobs of the worker, never two at once. Sync with the cloud runs cloudgit in-process.
 import type { Annex } from '../annex/index.js';
-import { gitLinesZ, resolveRef } from '../git/index.js';
+import { gitLinesZ, listRefs, resolveRef } from '../git/index.js';
 import { defaultSyncParts, syncRemoteKinds, syncRepository } from '../sync/index.js';
 import type { PushAnnouncer, SyncEvents, SyncOptions } from '../sync/index.js';
 import type { EventBus } from './events.js';
@@ -15,6 +15,11 @@ export interface PullResult {
   readonly changed: readonly string[];
   /** Whether the git-annex branch changed (other repositories' location logs, settings). */
   readonly annexChanged: boolean;
+  /**
+   * Whether the branch now holds a commit the cloud does not (a merge of diverged histories, or work of our
+   * own): then the others need a push. A fast-forward to what the cloud has needs none.
+   */
+  readonly ahead: boolean;
 }
 
 export class Syncer {
@@ -46,7 +51,8 @@ export class Syncer {
         ? await gitLinesZ(git, ['ls-tree', '-r', '-z', '--name-only', after])
         : await gitLinesZ(git, ['diff', '--name-only', '-z', '--no-renames', '--diff-filter=AMT', head, after]);
     }
-    const result = { merged: after !== head, changed, annexChanged: annexAfter !== annexHead };
+    const tracking = new Set((await listRefs(git, [`refs/remotes/${this.#remote}/`])).map((r) => r.sha));
+    const result = { merged: after !== head, changed, annexChanged: annexAfter !== annexHead, ahead: after !== undefined && !tracking.has(after) };
     this.#bus.publish({ type: 'pulled', remote: this.#remote, merged: result.merged, changed: changed.length });
     return result;
   }

@@ -2,16 +2,17 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AssistantRunningError, describeEvent, readStatusFile, runningAssistant, startAssistant, statusFilePath } from '../../assistant/index.js';
+import { AssistantRunningError, autostartRepos, describeEvent, installAutostart, readStatusFile, removeAutostart, runningAssistant, startAssistant, statusFilePath } from '../../assistant/index.js';
+import type { AutostartResult } from '../../assistant/index.js';
 import { AnnexRepo } from '../../annex/index.js';
-import { ExitCode, FerryError } from '../../util/index.js';
+import { ExitCode, FerryError, errorMessage } from '../../util/index.js';
 import type { Command } from '../command.js';
 import type { Output } from '../output/output.js';
 
 export const command: Command = {
   name: 'assistant',
   summary: 'keep this repository in sync by itself: commit changes, upload, push, and pull what others push',
-  usage: '[--foreground] [--stop]',
+  usage: '[--foreground] [--stop] [--autostart|--no-autostart]',
   description: [
     'Starts the assistant for the repository you are in, in the background (one per repository), and returns.',
     'It watches the work tree and commits what changes (files are added as `ferry add` adds them, after they',
@@ -20,16 +21,31 @@ export const command: Command = {
     'both sides changed ends as two files (git-annex variants); nothing is lost.',
     '',
     "See what it does with 'ferry status' (or the live page: 'ferry status --open'). Its log is",
-    '.git/ferry/assistant/log. See docs/assistant.md.',
+    '.git/ferry/assistant/log.',
+    '',
+    '--autostart in a repository makes its assistant start at login: a systemd user unit where a user manager',
+    "runs, otherwise git-annex's autostart list (~/.config/git-annex/autostart) and an XDG autostart entry;",
+    '--no-autostart undoes it. Outside any repository, --autostart starts the assistant of every repository',
+    'ferry listed there (what the login entry runs). See docs/assistant.md.',
   ].join('\n'),
   options: [
     { name: 'foreground', kind: 'boolean', help: 'run in this terminal, printing what it does, until Ctrl-C' },
     { name: 'stop', kind: 'boolean', help: 'stop the running assistant of this repository' },
+    { name: 'autostart', kind: 'boolean', help: 'start this assistant at login (outside a repository: start every listed one)' },
+    { name: 'no-autostart', kind: 'boolean', help: 'no longer start this assistant at login' },
     { name: 'json', kind: 'boolean', help: 'with --foreground: every event as one JSON line (as /api/events gives them)' },
   ],
   async run({ options }, { out, cwd }) {
-    const repo = await AnnexRepo.open(cwd);
+    const autostart = options.get('autostart') === true;
+    const repo = await AnnexRepo.open(cwd).catch((err: unknown) => {
+      if (autostart) return undefined;
+      throw err;
+    });
+    if (repo === undefined) return startListed(out);
     repo.requireInitialised();
+    const top = repo.absPath('');
+    if (autostart) return reportAutostart(await installAutostart(top), 'starts at login', out);
+    if (options.get('no-autostart') === true) return reportAutostart(await removeAutostart(top), 'no longer starts at login', out);
     if (options.get('stop') === true) return stop(repo.gitDir, out);
     if (options.get('foreground') === true) return foreground(cwd, out);
     return background(repo.gitDir, cwd, out);
@@ -97,6 +113,29 @@ async function stop(gitDir: string, out: Output): Promise<number> {
     }
   }
   throw new FerryError(`the assistant (pid ${pid}) did not stop within 60 s`, { hint: `kill ${pid}` });
+}
+
+function reportAutostart(r: AutostartResult, what: string, out: Output): number {
+  for (const w of r.warnings) out.warn(`ferry: ${w}`);
+  out.line(`${r.changed ? '' : 'already so: '}this repository's assistant ${what} (${r.method === 'systemd' ? 'systemd user unit' : 'autostart list'} ${r.where})`);
+  out.record({ command: 'assistant', autostart: what === 'starts at login', method: r.method, where: r.where, changed: r.changed, success: true });
+  return ExitCode.ok;
+}
+
+/** `--autostart` outside a repository (the login entry): starts the assistant of every repository ferry listed. */
+async function startListed(out: Output): Promise<number> {
+  let failed = 0;
+  for (const top of await autostartRepos()) {
+    try {
+      const repo = await AnnexRepo.open(top);
+      if ((await runningAssistant(repo.gitDir)) === undefined) await background(repo.gitDir, top, out);
+      repo.close();
+    } catch (err) {
+      failed++;
+      out.warn(`ferry: ${top}: ${errorMessage(err)}`);
+    }
+  }
+  return failed > 0 ? ExitCode.failed : ExitCode.ok;
 }
 
 function sleep(ms: number): Promise<void> {
