@@ -16,3 +16,5 @@ export { installAutostart, removeAutostart, autostartState, autostartRepos, dete
 export type { AutostartMethod, AutostartOptions, AutostartResult, AutostartState } from './autostart.js';
 export { unusedSummary, expireUnused, readExpirySetting, parseExpireUnused, parseDuration } from './unused.js';
 export type { UnusedSummary, ExpiryResult, ExpirySetting } from './unused.js';
+export { runDemo } from './demo.js';
+export type { DemoOptions } from './demo.js';

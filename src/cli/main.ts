@@ -46,6 +46,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   join: () => import('./commands/join.js'),
   rejoin: () => import('./commands/rejoin.js'),
   assistant: () => import('./commands/assistant.js'),
+  demo: () => import('./commands/demo.js'),
   status: () => import('./commands/status.js'),
   relay: () => import('./commands/relay.js'),
   notify: () => import('./commands/notify.js'),
