@@ -97,7 +97,8 @@ export class ContentPlan {
         const path = item.path!;
         if (await annex.objects.has(item.key)) {
           for (const r of remotes) {
-            if (item.locations.has(r.uuid) || !(await wants(policy, r.uuid, item))) continue;
+            // Never to a remote that takes nothing: read-only (a retired cloud) or dead.
+            if (item.locations.has(r.uuid) || this.#readonly(r) || policy.trust(r.uuid) === 'dead' || !(await wants(policy, r.uuid, item))) continue;
             requests.push({ direction: 'upload', key: item.key, remote: r.name, paths: [path] });
           }
           continue;
@@ -115,6 +116,10 @@ export class ContentPlan {
     } finally {
       policy.close();
     }
+  }
+
+  #readonly(remote: Remote): boolean {
+    return this.#annex.repo.config.bool(`remote.${remote.name}.annex-readonly`, false);
   }
 
   /** A remote whose preferred content is set and would not want the content once it is gone from there. */

@@ -51,6 +51,7 @@ const PUSH_RETRY_MS = [2000, 5000, 15_000, 60_000, 300_000];
 /** How often old versions are summed up and expired (annex.expireunused), and how long after a merge. */
 const HOUSEKEEPING_MS = 5 * 60_000;
 const AFTER_MERGE_MS = 30_000;
+const NOTIFIER_RETRY_MS = [30_000, 60_000, 120_000, 300_000];
 
 export async function startAssistant(opts: AssistantOptions): Promise<Assistant> {
   const repo = await AnnexRepo.open(opts.cwd);
@@ -83,11 +84,16 @@ export async function startAssistant(opts: AssistantOptions): Promise<Assistant>
 
 /** One cloud the assistant syncs with: its git remote, the syncer and the notifiers. */
 interface Cloud {
+  /** The ferry:: git remote. */
+  readonly name: string;
   readonly syncer: Syncer;
+  /** The session of the configured notifiers (its seq and peers are the cloud's). */
   readonly session: NotifySession;
-  readonly hub: NoticeHub;
+  /** Its notifiers that are running, in one hub per start (see #listen). */
+  readonly hubs: NoticeHub[];
   /** Each peer's seq fetched here, refreshed after every pull (the hub asks synchronously). */
   seen: Map<string, number>;
+  readonly polling: boolean;
 }
 
 class Parts {
@@ -110,6 +116,9 @@ class Parts {
   #pushTimer: NodeJS.Timeout | undefined;
   #housekeepingTimer: NodeJS.Timeout | undefined;
   #housekeepingSoon: NodeJS.Timeout | undefined;
+  /** Notifiers started again after failing (#listen), and the timers that will. */
+  readonly #sessions: NotifySession[] = [];
+  readonly #retries = new Set<NodeJS.Timeout>();
   #stopped = false;
 
   constructor(readonly annex: Annex, readonly opts: AssistantOptions) {
@@ -153,10 +162,11 @@ class Parts {
     clearInterval(this.#housekeepingTimer);
     clearTimeout(this.#housekeepingSoon);
     await this.watcher?.close();
-    await Promise.allSettled(this.clouds.map((c) => c.hub.close()));
+    for (const timer of this.#retries) clearTimeout(timer);
+    await Promise.allSettled(this.clouds.flatMap((c) => c.hubs.map((h) => h.close())));
     await this.worker.close();
     await this.queue?.close();
-    await Promise.allSettled(this.clouds.map((c) => c.session.close()));
+    await Promise.allSettled([...this.clouds.map((c) => c.session.close()), ...this.#sessions.map((s) => s.close())]);
     this.remotes?.close();
     await this.status?.close();
     this.annex.close();
@@ -168,42 +178,69 @@ class Parts {
       if (isRetiredRemote(annex.repo, name)) continue; // replaced by a rotation: never pushed to again
       const session = await openNotify(annex, { remote: name });
       const cloud: Cloud = {
+        name,
         session,
+        hubs: [],
+        polling: session.notifiers.some((n) => n.spec.transport === 'poll'),
         seen: await session.seen(),
         syncer: new Syncer(annex, { bus, remote: name, announce: async (remote, published) => {
           const notice: ChangeNotice = { peer: published.peer, seq: published.seq, time: Date.now() };
           bus.publish({ type: 'pushed', remote, seq: published.seq });
-          await cloud.hub.announce(notice);
+          await Promise.all(cloud.hubs.map((h) => h.announce(notice)));
         } }),
-        hub: new NoticeHub(session.notifiers.map((n) => n.notifier), {
-          self: session.peer,
-          seen: (peer) => cloud.seen.get(peer) ?? 0,
-          fetch: () => this.#pull(),
-          events: {
-            notice: (n, via) => bus.publish({ type: 'notice', remote: name, peer: n.peer, seq: n.seq, via }),
-            failed: (n, err, final) => { if (final) bus.publish({ type: 'error', part: 'notify', message: `${name}: ${errorMessage(err)}` }); },
-            notifierConnection: (n, up) => {
-              this.source.notifierState(name, n.description, up ? 'connected' : 'reconnecting');
-              bus.publish({ type: 'notifier', remote: name, notifier: n.description, state: up ? 'connected' : 'reconnecting' });
-            },
-          },
-        }),
       };
       this.clouds.push(cloud);
-      let failed: { notifier: Notifier; err: unknown }[];
-      try {
-        failed = await cloud.hub.start();
-      } catch (err) {
-        failed = session.notifiers.map(({ notifier }) => ({ notifier, err }));
-      }
-      for (const { notifier } of session.notifiers) {
-        const error = failed.find((f) => f.notifier === notifier)?.err;
-        const state = error !== undefined ? 'failed' : notifier.capabilities.prompt ? 'connected' : 'polling';
-        const detail = error !== undefined ? errorMessage(error) : undefined;
-        this.source.notifierState(name, notifier.description, state, detail);
-        bus.publish({ type: 'notifier', remote: name, notifier: notifier.description, state, ...(detail !== undefined ? { detail } : {}) });
-      }
+      await this.#listen(cloud, session, 0);
     }
+  }
+
+  /**
+   * Starts `session`'s notifiers in a hub of their own. Those that cannot connect now (a laptop whose network
+   * is not up yet at login) are tried again, in a new session, after 30 s, 1, 2 and 5 minutes, then every 5
+   * minutes; polling carries every change meanwhile.
+   */
+  async #listen(cloud: Cloud, session: NotifySession, attempt: number): Promise<void> {
+    const { bus } = this;
+    const { name } = cloud;
+    const hub = new NoticeHub(session.notifiers.map((n) => n.notifier), {
+      self: session.peer,
+      seen: (peer) => cloud.seen.get(peer) ?? 0,
+      fetch: () => this.#pull(),
+      events: {
+        notice: (n, via) => bus.publish({ type: 'notice', remote: name, peer: n.peer, seq: n.seq, via }),
+        failed: (n, err, final) => { if (final) bus.publish({ type: 'error', part: 'notify', message: `${name}: ${errorMessage(err)}` }); },
+        notifierConnection: (n, up) => {
+          this.source.notifierState(name, n.description, up ? 'connected' : 'reconnecting');
+          bus.publish({ type: 'notifier', remote: name, notifier: n.description, state: up ? 'connected' : 'reconnecting' });
+        },
+      },
+    });
+    let failed: { notifier: Notifier; err: unknown }[];
+    try {
+      failed = await hub.start();
+      cloud.hubs.push(hub);
+    } catch (err) {
+      failed = session.notifiers.map(({ notifier }) => ({ notifier, err }));
+    }
+    for (const { notifier } of session.notifiers) {
+      const error = failed.find((f) => f.notifier === notifier)?.err;
+      const state = error !== undefined ? 'failed' : notifier.capabilities.prompt ? 'connected' : 'polling';
+      const detail = error !== undefined ? `${errorMessage(error)}; trying again` : undefined;
+      this.source.notifierState(name, notifier.description, state, detail);
+      bus.publish({ type: 'notifier', remote: name, notifier: notifier.description, state, ...(detail !== undefined ? { detail } : {}) });
+    }
+    if (session !== cloud.session && failed.length === session.notifiers.length) await session.close();
+    if (failed.length === 0 || this.#stopped) return;
+    const via = session.notifiers.filter((n) => failed.some((f) => f.notifier === n.notifier)).map((n) => n.spec.text);
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer);
+      void openNotify(this.annex, { remote: name, via }).then(async (again) => {
+        if (this.#stopped) return again.close();
+        this.#sessions.push(again);
+        await this.#listen(cloud, again, attempt + 1);
+      }).catch((err: unknown) => bus.publish({ type: 'error', part: 'notify', message: `${name}: ${errorMessage(err)}` }));
+    }, NOTIFIER_RETRY_MS[Math.min(attempt, NOTIFIER_RETRY_MS.length - 1)]);
+    this.#retries.add(timer);
   }
 
   /** The watcher's batches wait for the worker's next commit job. */

@@ -26,6 +26,18 @@ test('both online: a file added on A arrives on B with its content, and the clou
   // Nothing B wrote became a commit of its own: the download is not an edit.
   const authors = (await b.git(['log', '--format=%s', 'main'])).stdout;
   assert.doesNotMatch(authors, /git-annex in bob/);
+
+  // B's status (the same API the page reads) names Alice with her last published change, which lacks
+  // nothing; a retirement period already past marks her silent, with the offer, and drops nothing.
+  const status = JSON.parse((await b.ferry(['status', '--json'])).stdout) as { peers: { description: string; seq?: number; lastSeen?: number; silent?: boolean; lacks: { files: number } }[] };
+  const alice = status.peers.find((p) => p.description === 'alice');
+  assert.ok(alice && alice.seq !== undefined && alice.seq >= 1 && typeof alice.lastSeen === 'number', JSON.stringify(status.peers));
+  assert.equal(alice.silent, undefined);
+  await b.git(['config', 'ferry.retireafter', '0']);
+  const later = JSON.parse((await b.ferry(['status', '--json'])).stdout) as typeof status;
+  assert.equal(later.peers.find((p) => p.description === 'alice')?.silent, true);
+  assert.match((await b.ferry(['status'])).stdout, /silent past the retirement period; if it is gone for good: ferry dead /);
+  assert.deepEqual(await readFile(join(b.dir, 'trip', 'photo.jpg')), photo);
 });
 
 test('B offline: A adds, edits and deletes; the cloud keeps what B lacks; B starts later and catches up exactly', async (t) => {
@@ -71,10 +83,11 @@ test('relay killed: changes still arrive through polling; relay back: notices co
   const notices = pb.events.filter((e) => e.id > mark && e.type === 'notice');
   assert.ok(notices.length > 0 && notices.every((e) => e.type === 'notice' && e.via === 'poll'), JSON.stringify(notices));
 
-  await relay!.restart();
+  const markA = pa.last();
   mark = pb.last();
+  await relay!.restart();
   await pb.waitFor('the relay connected again', (e) => e.type === 'notifier' && e.notifier.startsWith('relay') && e.state === 'connected', { after: mark });
-  await pa.waitFor('the relay connected again', (e) => e.type === 'notifier' && e.notifier.startsWith('relay') && e.state === 'connected');
+  await pa.waitFor('the relay connected again', (e) => e.type === 'notifier' && e.notifier.startsWith('relay') && e.state === 'connected', { after: markA });
   mark = pb.last();
   await writeFile(join(a.dir, 'third.txt'), 'through the relay again\n');
   await downloaded(pb, 'third.txt', mark);
@@ -114,4 +127,21 @@ test('a file moved to another folder on A arrives moved on B, readable', async (
     (await readFile(join(b.dir, 'archive-2026', 'report.pdf')).catch(() => Buffer.alloc(0))).equals(bytes(3, 20_000))
     && (await readdir(join(b.dir, 'inbox')).catch(() => [])).length === 0);
   assert.ok(pb.last() > mark);
+});
+
+test('a relay that is down when the assistant starts is tried again: once it is up, notices come through it', async (t) => {
+  const { a, b, relay } = await twoLans(t);
+  await relay!.stop();
+  const [pa, pb] = [await a.start(), await b.start()];
+  await pb.waitFor('the relay reported failed', (e) => e.type === 'notifier' && e.notifier.startsWith('relay') && e.state === 'failed');
+  await writeFile(join(a.dir, 'meanwhile.txt'), 'through polling\n');
+  await downloaded(pb, 'meanwhile.txt');
+  await relay!.restart();
+  // The first retry is 30 s after the failure.
+  await pa.waitFor('A connected to the relay', (e) => e.type === 'notifier' && e.notifier.startsWith('relay') && e.state === 'connected');
+  const mark = pb.last();
+  await pb.waitFor('B connected to the relay', (e) => e.type === 'notifier' && e.notifier.startsWith('relay') && e.state === 'connected');
+  await writeFile(join(a.dir, 'prompt.txt'), 'through the relay\n');
+  await downloaded(pb, 'prompt.txt', mark);
+  assert.ok(pb.events.some((e) => e.type === 'notice' && e.via.startsWith('relay')), 'a notice came through the relay');
 });

@@ -26,6 +26,8 @@ export interface Machine {
   /** ferry in this machine's side and folder. */
   ferry(args: readonly string[], opts?: RunOptions): Promise<RunResult>;
   git(args: readonly string[], opts?: RunOptions): Promise<RunResult>;
+  /** Any program in this machine's side, in `cwd` (another repository on the same LAN). */
+  run(cwd: string, program: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
   /** Starts its assistant (stopped when the test ends). */
   start(env?: Record<string, string>): Promise<AssistantProcess>;
 }
@@ -44,6 +46,10 @@ export interface TwoLans {
 
 /** Creates the cloud on A (with the relay as notifier unless `relay: false`) and joins B to it. */
 export async function twoLans(t: AfterHook, opts: { relay?: boolean } = {}): Promise<TwoLans> {
+  // Registered first, so it runs before the folders and namespaces go: node:test runs after hooks in order,
+  // and an assistant still writing into a folder being removed fails the removal and outlives the test.
+  const started: AssistantProcess[] = [];
+  t.after(() => Promise.all(started.map((p) => p.stop())));
   const lans = await makeLans(t);
   const cloudSide = { address: lans.cloudAddress, wrap: lans.wrap('cloud') };
   const s3 = await startS3rver(t, { ...cloudSide, bucket: 'ferry-e2e' });
@@ -59,7 +65,12 @@ export async function twoLans(t: AfterHook, opts: { relay?: boolean } = {}): Pro
       side, dir,
       ferry: (args, o) => inSide(side, dir, 'ferry', args, o),
       git: (args, o) => inSide(side, dir, 'git', args, o),
-      start: (env) => startAssistantProcess(t, dir, { lans, side, env: { ...keys, ...env } }),
+      run: (cwd, program, args, o) => inSide(side, cwd, program, args, o),
+      start: async (env) => {
+        const p = await startAssistantProcess(t, dir, { lans, side, env: { ...keys, ...env } });
+        started.push(p);
+        return p;
+      },
     };
   };
   const a = machine('a', join(root, 'alice'));
