@@ -122,6 +122,9 @@ class Parts {
   #stopped = false;
 
   constructor(readonly annex: Annex, readonly opts: AssistantOptions) {
+    // Location logs of adds and transfers stay in the journal until the next push commits them all in one
+    // go (git-annex's annex.alwayscommit=false): four git processes fewer on the path of every change.
+    annex.branch.deferCommits = true;
     this.worker = new Worker((job, message) => this.bus.publish({ type: 'error', part: job, message }));
     this.committer = new Committer(annex, { bus: this.bus, selfWrites: this.selfWrites, requeue: (paths) => this.watcher?.requeue(paths) });
     this.source = new SnapshotSource(annex, this.bus);
@@ -343,8 +346,10 @@ class Parts {
   #housekeeping(): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     return this.worker.request('housekeeping', async () => {
-      // The assistant commits with plumbing, which leaves git's own upkeep (packing loose objects) undone.
+      // The assistant commits with plumbing, which leaves git's own upkeep (packing loose objects) undone,
+      // and leaves location logs in the journal until a push: without a cloud nothing else commits them.
       await runGit(this.annex.repo.git, ['maintenance', 'run', '--auto', '--quiet'], { okCodes: [0, 1, 128] });
+      await this.annex.branch.commit('update', undefined, { explicit: true });
       const { dropped, summary } = await expireUnused(this.annex);
       this.source.setUnused(summary);
       for (const key of dropped) this.bus.publish({ type: 'dropped', key, from: 'here', reason: 'an old version, unused for longer than annex.expireunused' });

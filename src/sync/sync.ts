@@ -207,7 +207,7 @@ class Sync {
     try {
       const merged = await this.annex.branch.update();
       if (merged.length > 0) this.events.note(`(merging ${merged.map((r) => r.replace(/^refs\/(heads|remotes)\//, '')).join(' ')} into git-annex...)`, 'info');
-      await this.annex.branch.commit();
+      await this.annex.branch.commit('update', undefined, { explicit: true });
     } catch (err) {
       if (!(err instanceof FerryError)) throw err;
       this.events.note(`merging the git-annex branches failed: ${err.message}`, 'warning');

@@ -19,6 +19,9 @@ export const BRANCH_REF = 'refs/heads/git-annex';
 const SCRATCH_REF = 'refs/ferry/scratch/git-annex';
 const MAX_RACE_RETRIES = 10;
 
+/** Above this many changes a deferred commit commits anyway: one commit is cheaper than that many journal files. */
+const DEFERRED_BULK_LIMIT = 64;
+
 export class AnnexBranch {
   readonly journal: Journal;
   private readonly index: AnnexIndex;
@@ -26,6 +29,12 @@ export class AnnexBranch {
   private topLevel: { readonly commit: string; readonly dirs: Promise<Map<string, string>> } | undefined;
   /** get() calls waiting for this turn's getMany, by path. */
   private gets: Map<string, { resolve(v: string): void; reject(e: unknown): void }[]> | undefined;
+  /**
+   * Leave routine commits to the next explicit one (git-annex's annex.alwayscommit=false): small changes
+   * stay in the journal, which every read takes over the branch, until a sync commits them in one go. The
+   * assistant sets it: a branch commit is four git processes on the path of every change it carries.
+   */
+  deferCommits = false;
 
   constructor(private readonly git: GitEnv, private readonly layout: AnnexLayout, private readonly cat: CatFile) {
     this.journal = new Journal(layout);
@@ -145,7 +154,11 @@ export class AnnexBranch {
    * git-annex's optimisation, not part of the format). Returns the new commit, or undefined if nothing changed.
    * Callers make the objects a bulk change records durable before calling (docs/NOTES.md "Durability order").
    */
-  async commit(message = 'update', bulk?: ReadonlyMap<string, (old: string) => string>): Promise<string | undefined> {
+  async commit(message = 'update', bulk?: ReadonlyMap<string, (old: string) => string>, opts: { explicit?: boolean } = {}): Promise<string | undefined> {
+    if (this.deferCommits && !opts.explicit && (bulk?.size ?? 0) <= DEFERRED_BULK_LIMIT) {
+      if (bulk !== undefined) await this.change(bulk);
+      return undefined;
+    }
     await this.ensureExists();
     return withJournalLock(this.layout, async () => {
       const journalFiles = await this.journal.files();
