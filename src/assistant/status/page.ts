@@ -53,7 +53,7 @@ const PAGE = String.raw`<!doctype html>
 <h2>Change notices</h2>
 <table id="notifiers"><thead><tr><th>remote</th><th>notifier</th><th>state</th><th>since</th><th></th></tr></thead><tbody></tbody></table>
 <h2>Cloud</h2>
-<table id="cloud"><thead><tr><th>remote</th><th>type</th><th class="num">stored</th><th class="num">objects</th><th class="num">requests / month</th><th class="num">estimated cost / month</th></tr></thead><tbody></tbody></table>
+<table id="cloud"><thead><tr><th>remote</th><th>type</th><th class="num">stored (this tree's files)</th><th class="num">files</th><th class="num">requests / month</th><th class="num">estimated cost / month</th></tr></thead><tbody></tbody></table>
 <p id="unused" class="muted"></p>
 <h2>Recent activity</h2>
 <ul id="activity"></ul>

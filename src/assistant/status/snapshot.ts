@@ -51,7 +51,9 @@ export interface NotifierStatus {
 export interface CloudStatus {
   readonly remote: string;
   readonly type: string;
+  /** What it holds of the work tree's files, by the location logs (old versions are not counted). */
   readonly storedBytes?: number;
+  /** How many of the work tree's files (distinct contents) it holds. */
   readonly objects?: number;
   readonly requestsPerMonth?: number;
   readonly estimatedCostPerMonth?: { readonly amount: number; readonly currency: string; readonly basis: string };

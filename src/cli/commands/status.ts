@@ -61,7 +61,7 @@ function summary(s: StatusResponse, port: number, out: Output): void {
   for (const c of s.cloud) {
     const stored = c.storedBytes === undefined ? '?' : formatSize(c.storedBytes);
     const cost = c.estimatedCostPerMonth;
-    out.line(`cloud store ${c.remote} (${c.type}): ${stored}${c.objects === undefined ? '' : ` in ${c.objects} objects`}` +
+    out.line(`cloud store ${c.remote} (${c.type}): ${c.objects === undefined ? stored : `holds ${c.objects} of the work tree's files (${stored})`}` +
       `${c.requestsPerMonth === undefined ? '' : `; about ${c.requestsPerMonth} requests a month`}` +
       `${cost ? `, estimated ${cost.amount.toFixed(2)} ${cost.currency} a month (${cost.basis})` : ''}`);
   }
