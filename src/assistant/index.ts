@@ -10,7 +10,7 @@ export * from './status/index.js';
 export * from './queue/index.js';
 export { startAssistant } from './run.js';
 export type { Assistant, AssistantOptions } from './run.js';
-export { AssistantRunningError, pidFilePath, runningAssistant } from './pid-lock.js';
+export { AssistantRunningError, pidFilePath, refuseWhileAssistantRuns, runningAssistant } from './pid-lock.js';
 export { describeEvent } from './describe-event.js';
 export { installAutostart, removeAutostart, autostartState, autostartRepos, detectAutostartMethod, methodFor } from './autostart.js';
 export type { AutostartMethod, AutostartOptions, AutostartResult, AutostartState } from './autostart.js';

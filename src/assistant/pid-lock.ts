@@ -1,6 +1,7 @@
 // One assistant per repository: .git/ferry/assistant/pid is both the pid file and the lock. It is created
 // exclusively (O_EXCL) holding the pid; a file whose process is gone (a kill -9, a crash, a reboot) is stale
 // and taken over. A second start finds a live pid there and says one is running.
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FerryError, isNotFound } from '../util/index.js';
@@ -12,6 +13,19 @@ export class AssistantRunningError extends FerryError {
       data: { pid },
     });
   }
+}
+
+/**
+ * Refuses `action` while an assistant runs for the repository: commands that replace its clouds (cloud
+ * rotate, rejoin) would leave it pushing to a retired remote and blind to the new one until restarted.
+ */
+export async function refuseWhileAssistantRuns(gitDir: string, action: string): Promise<void> {
+  const pid = await runningAssistant(gitDir);
+  if (pid === undefined) return;
+  throw new FerryError(`an assistant is running for this repository (pid ${pid}); ${action} changes the clouds it works with`, {
+    hint: "stop it with 'ferry assistant --stop', run this again, then start it again with 'ferry assistant'",
+    data: { pid },
+  });
 }
 
 export function pidFilePath(gitDir: string): string {
@@ -62,11 +76,23 @@ async function readPid(path: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * Whether `pid` is a running ferry assistant. A pid alone is not enough: after a reboot, or once pids
+ * wrap, the number in a stale file can be another program's, which `--stop` must never signal. Where
+ * /proc tells, its command line must be ferry's `assistant` (or `demo`).
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return true; // no /proc here: the pid is all there is to go on
+  }
+  // `ferry demo` runs its two assistants in its own process.
+  return (argv.includes('assistant') || argv.includes('demo')) && argv.some((a) => /ferry/.test(a));
 }

@@ -305,9 +305,14 @@ class Parts {
     this.#waiters.get(item.id)?.();
     this.#waiters.delete(item.id);
     const path = item.paths[0];
-    // Only a download can complete the set of clients (an upload puts a copy in the cloud, which then
-    // wants it), so only downloads are settled: an upload's push is not held up by a drop check.
-    if (!ok || this.#stopped || path === undefined || item.direction !== 'download') return;
+    if (!ok || this.#stopped || path === undefined) return;
+    // An upload's location log must reach the others (the push after a commit waits for it only 1 s); it
+    // is never settled: it puts a copy in a cloud, which then wants it. Only a download can complete the
+    // set of clients.
+    if (item.direction !== 'download') {
+      void this.#requestPush();
+      return;
+    }
     this.#settled.set(item.key, path);
     void this.worker.request('settle', async () => {
       const landed = [...this.#settled].map(([key, p]) => ({ key, path: p }));

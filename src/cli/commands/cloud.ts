@@ -1,3 +1,4 @@
+import { refuseWhileAssistantRuns } from '../../assistant/index.js';
 import { parseParamWords } from '../../remotes/index.js';
 import { DEFAULT_CHUNK, buildJoinCode, cloudGc, createCloud, isRetiredRemote, rotateCloud } from '../../sync/index.js';
 import type { CloudCreateResult, RotateResult } from '../../sync/index.js';
@@ -125,6 +126,7 @@ async function rotate({ positional, options }: ParsedArgs, { out, cwd }: Command
   const newName = rest[0] !== undefined && !rest[0].includes('=') ? rest[0] : undefined;
   const words = newName !== undefined ? rest.slice(1) : rest;
   return withAnnex(cwd, async (annex) => {
+    await refuseWhileAssistantRuns(annex.repo.gitDir, 'cloud rotate');
     const r = await rotateCloud(annex, {
       name, params: parseParamWords(words), cwd, embedCredentials: options.get('embed-credentials') === true,
       ...(newName !== undefined ? { newName } : {}),

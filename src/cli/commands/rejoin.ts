@@ -1,3 +1,4 @@
+import { refuseWhileAssistantRuns } from '../../assistant/index.js';
 import { rejoinCloud } from '../../sync/index.js';
 import { UsageError } from '../../util/index.js';
 import type { Command } from '../command.js';
@@ -30,6 +31,7 @@ export const command: Command = {
     if (extra.length > 0) throw new UsageError(`ferry rejoin: unexpected argument '${extra[0]}'`, 'ferry rejoin CODE [directory=PATH]');
     const text = code === '-' ? await readStdin() : code;
     return withAnnex(cwd, async (annex) => {
+      await refuseWhileAssistantRuns(annex.repo.gitDir, 'rejoin');
       const report = new SyncReport(out, annex);
       const r = await rejoinCloud(annex, { code: text, cwd, ...(directory !== undefined ? { directory } : {}) }, report);
       out.line(`rejoin ${r.name}: ${r.added ? `added the cloud ${r.name} (${r.uuid}) as git remote ${r.gitRemote} = ferry::${r.name}` : `this repository has the cloud ${r.name} already (${r.gitRemote})`}`);
