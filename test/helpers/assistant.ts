@@ -30,6 +30,8 @@ export interface AssistantProcess {
   stop(): Promise<number | null>;
   /** SIGKILL (a crash). */
   kill(): Promise<void>;
+  /** Resolves when the process ends, however: by its own crash hook (FERRY_TEST_CRASH) too. */
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** What it printed (its --foreground log), for failure messages. */
   output(): string;
 }
@@ -49,7 +51,8 @@ export async function startAssistantProcess(t: AfterHook, dir: string, opts: Sta
   const printed: string[] = [];
   child.stdout.on('data', (b: Buffer) => printed.push(b.toString('utf8')));
   child.stderr.on('data', (b: Buffer) => printed.push(b.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = ended.then((e) => e.code);
   t.after(() => halt(child, exited, 'SIGTERM'));
 
   const [tapProgram, ...tapArgs] = [...wrap, process.execPath, tap, join(dir, '.git'), String(child.pid)];
@@ -106,6 +109,7 @@ export async function startAssistantProcess(t: AfterHook, dir: string, opts: Sta
       child.kill('SIGKILL');
       await exited;
     },
+    ended,
     output,
   };
 }

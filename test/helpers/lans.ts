@@ -19,6 +19,11 @@ export interface Lans {
   readonly cloudAddress: string;
   /** The command prefix that runs a program in `side`. */
   wrap(side: Side): string[];
+  /**
+   * Slows what `side` sends towards the cloud to `rate` (tc's token bucket, e.g. '16mbit'): a real slow
+   * uplink, for tests whose order of events depends on an upload taking its time. Isolated LANs only.
+   */
+  limitUplink(side: Exclude<Side, 'cloud'>, rate: string): Promise<void>;
 }
 
 const CLOUD_ADDRESS = '10.231.0.1';
@@ -28,7 +33,10 @@ export async function makeLans(t: AfterHook): Promise<Lans> {
   const tag = randomBytes(3).toString('hex');
   const ns: Record<Side, string> = { cloud: `ferry-${tag}-c`, a: `ferry-${tag}-a`, b: `ferry-${tag}-b` };
   if (process.getuid?.() !== 0 || !(await tryCommand(['ip', 'netns', 'add', ns.cloud]))) {
-    return { isolated: false, cloudAddress: '127.0.0.1', wrap: () => [] };
+    return {
+      isolated: false, cloudAddress: '127.0.0.1', wrap: () => [],
+      limitUplink: () => Promise.reject(new Error('an uplink can be slowed only between network namespaces (run as root)')),
+    };
   }
   t.after(async () => {
     for (const name of Object.values(ns)) await tryCommand(['ip', 'netns', 'del', name]);
@@ -48,7 +56,12 @@ export async function makeLans(t: AfterHook): Promise<Lans> {
     await ip(['-n', ns[side], 'link', 'set', inner, 'up']);
     await ip(['-n', ns[side], 'route', 'add', `${CLOUD_ADDRESS}/32`, 'via', `${net}.1`]);
   }
-  return { isolated: true, cloudAddress: CLOUD_ADDRESS, wrap: (side) => ['ip', 'netns', 'exec', ns[side]] };
+  return {
+    isolated: true, cloudAddress: CLOUD_ADDRESS, wrap: (side) => ['ip', 'netns', 'exec', ns[side]],
+    limitUplink: async (side, rate) => {
+      await exec('tc', ['-n', ns[side], 'qdisc', 'add', 'dev', `fl${tag}${side}`, 'root', 'tbf', 'rate', rate, 'burst', '32kb', 'latency', '400ms']);
+    },
+  };
 }
 
 async function ip(args: readonly string[]): Promise<void> {
