@@ -52,6 +52,7 @@ const PUSH_RETRY_MS = [2000, 5000, 15_000, 60_000, 300_000];
 const HOUSEKEEPING_MS = 5 * 60_000;
 const AFTER_MERGE_MS = 30_000;
 const NOTIFIER_RETRY_MS = [30_000, 60_000, 120_000, 300_000];
+const REFRESH_AFTER_MS = 1500;
 
 export async function startAssistant(opts: AssistantOptions): Promise<Assistant> {
   const repo = await AnnexRepo.open(opts.cwd);
@@ -116,6 +117,7 @@ class Parts {
   #pushTimer: NodeJS.Timeout | undefined;
   #housekeepingTimer: NodeJS.Timeout | undefined;
   #housekeepingSoon: NodeJS.Timeout | undefined;
+  #refreshTimer: NodeJS.Timeout | undefined;
   /** Notifiers started again after failing (#listen), and the timers that will. */
   readonly #sessions: NotifySession[] = [];
   readonly #retries = new Set<NodeJS.Timeout>();
@@ -164,6 +166,7 @@ class Parts {
     clearTimeout(this.#pushTimer);
     clearInterval(this.#housekeepingTimer);
     clearTimeout(this.#housekeepingSoon);
+    clearTimeout(this.#refreshTimer);
     await this.watcher?.close();
     for (const timer of this.#retries) clearTimeout(timer);
     await Promise.allSettled(this.clouds.flatMap((c) => c.hubs.map((h) => h.close())));
@@ -270,7 +273,7 @@ class Parts {
     }
     if (outcome.commit === undefined) return;
     const queued = await this.#collecting(() => this.plan!.files(outcome.added));
-    void this.#afterUploads(queued).then(() => this.#requestPush());
+    void this.#afterUploads(queued).then(() => this.#requestPush()).then(() => this.#refreshIndexSoon());
   }
 
   /** Runs `fn` and returns the ids of the uploads it queued. */
@@ -347,6 +350,24 @@ class Parts {
     });
   }
 
+  /**
+   * Records the stat of the files the last commits staged. add stages them by blob id, without stat, and
+   * while any index entry lacks it, every `git ls-files --modified` (two per commit) starts the clean filter,
+   * a Node process: ~250 ms on the path of the next change. Done after the push, off that path, and more
+   * than a second after the files' last write: git times the index by the second, and an entry written in
+   * the second its file changed is "racily clean", which git un-records again.
+   */
+  #refreshIndexSoon(): void {
+    if (this.#stopped || this.#refreshTimer !== undefined) return;
+    this.#refreshTimer = setTimeout(() => {
+      this.#refreshTimer = undefined;
+      if (this.#stopped) return;
+      void this.worker.request('refresh', async () => {
+        await runGit(this.annex.repo.git, ['update-index', '-q', '--refresh'], { okCodes: [0, 1] });
+      }).catch(() => undefined);
+    }, REFRESH_AFTER_MS);
+  }
+
   /** Sums up the old versions here for the status page and expires those annex.expireunused lets go. */
   #housekeeping(): Promise<void> {
     if (this.#stopped) return Promise.resolve();
@@ -374,6 +395,7 @@ class Parts {
         clearTimeout(this.#pushTimer);
     clearInterval(this.#housekeepingTimer);
     clearTimeout(this.#housekeepingSoon);
+    clearTimeout(this.#refreshTimer);
         this.#pushTimer = setTimeout(() => void this.#requestPush(), wait);
         throw err;
       }
