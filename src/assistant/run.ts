@@ -6,25 +6,25 @@
 //   change in the work tree → commit → queue uploads → push (after the uploads, or 1 s) → announce
 //   notice or poll hit → pull (fetch, merge) → queue downloads → … → drop what the cloud no longer wants → push
 import { Annex, AnnexRepo } from '../annex/index.js';
+import { runGit } from '../git/index.js';
 import { NoticeHub } from '../notify/index.js';
 import type { ChangeNotice, Notifier } from '../notify/index.js';
 import { openRemotes } from '../remotes/index.js';
 import type { OpenedRemotes } from '../remotes/index.js';
 import { cloudGitRemotes, isRetiredRemote, openNotify } from '../sync/index.js';
 import type { NotifySession } from '../sync/index.js';
-import { runGit } from '../git/index.js';
 import { FerryError, errorMessage } from '../util/index.js';
 import { Committer } from './committer.js';
 import { ContentPlan } from './content-plan.js';
 import { EventBus } from './events.js';
 import { takePidLock } from './pid-lock.js';
 import { TransferQueue } from './queue/index.js';
-import { expireUnused } from './unused.js';
 import type { QueuedTransfer, TransferRequest } from './queue/index.js';
 import { SelfWrites } from './self-writes.js';
 import { StatusServer, statusFilePath } from './status/index.js';
 import { SnapshotSource } from './status-source.js';
 import { Syncer } from './syncer.js';
+import { expireUnused } from './unused.js';
 import { Watcher } from './watcher/index.js';
 import type { ChangeBatch } from './watcher/index.js';
 import { Worker } from './worker.js';
@@ -252,7 +252,7 @@ class Parts {
   /** The watcher's batches wait for the worker's next commit job. */
   #changes(batch: ChangeBatch): void {
     this.#batches.push(batch);
-    void this.worker.request('commit', () => this.#commit()).catch(() => undefined);
+    void this.worker.request('commit', () => this.#commit(), true).catch(() => undefined);
   }
 
   /** Commits what the watcher saw; queues the uploads; pushes once they are done or uploadWaitMs passed. */
@@ -273,7 +273,7 @@ class Parts {
     }
     if (outcome.commit === undefined) return;
     const queued = await this.#collecting(() => this.plan!.files(outcome.added));
-    void this.#afterUploads(queued).then(() => this.#requestPush()).then(() => this.#refreshIndexSoon());
+    void this.#afterUploads(queued).then(() => this.#requestPush(true)).then(() => this.#refreshIndexSoon());
   }
 
   /** Runs `fn` and returns the ids of the uploads it queued. */
@@ -347,7 +347,7 @@ class Parts {
           void this.#housekeeping();
         }, AFTER_MERGE_MS);
       }
-    });
+    }, true);
   }
 
   /**
@@ -383,8 +383,8 @@ class Parts {
     }).catch(() => undefined);
   }
 
-  /** Pushes to every cloud; a failure is tried again with backoff. */
-  #requestPush(): Promise<void> {
+  /** Pushes to every cloud (`urgent`: a commit's, on the path of a change); a failure is tried again with backoff. */
+  #requestPush(urgent = false): Promise<void> {
     if (this.#stopped || this.clouds.length === 0) return Promise.resolve();
     return this.worker.request('push', async () => {
       try {
@@ -393,12 +393,9 @@ class Parts {
       } catch (err) {
         const wait = PUSH_RETRY_MS[Math.min(this.#pushFailures++, PUSH_RETRY_MS.length - 1)]!;
         clearTimeout(this.#pushTimer);
-    clearInterval(this.#housekeepingTimer);
-    clearTimeout(this.#housekeepingSoon);
-    clearTimeout(this.#refreshTimer);
         this.#pushTimer = setTimeout(() => void this.#requestPush(), wait);
         throw err;
       }
-    }).catch(() => undefined);
+    }, urgent).catch(() => undefined);
   }
 }
