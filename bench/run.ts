@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { benchmark as addLargeFile } from './add-large-file.js';
 import { benchmark as addSmallFiles } from './add-small-files.js';
+import { benchmark as assistant } from './assistant.js';
 import { benchmark as cloudgit } from './cloudgit.js';
 import { benchmark as copyLargeFile } from './copy-large-file.js';
 import { benchmark as copySmallFiles } from './copy-small-files.js';
@@ -20,13 +21,13 @@ import { benchmark as startup } from './startup.js';
 import { benchmark as syncOneChange } from './sync-one-change.js';
 
 const BENCHMARKS: readonly Benchmark[] = [startup, addSmallFiles, addLargeFile, copySmallFiles, copyLargeFile, syncOneChange, s3Store,
-  specialDirectory, specialEncrypted, specialRss, cloudgit, notify];
+  specialDirectory, specialEncrypted, specialRss, cloudgit, notify, assistant];
 
 const USAGE = `usage: node dist/bench/run.js [--rounds N] [${BENCHMARKS.map((b) => b.name).join('|')}]...
   --rounds N   alternating rounds for the benchmarks other than startup (default 3, or FERRY_BENCH_ROUNDS)
   environment: FERRY_BENCH_SMALL_FILES (10000), FERRY_BENCH_LARGE_MB (1024), FERRY_BENCH_RSS_MB (4096), FERRY_BENCH_S3_MB (64),
   FERRY_BENCH_ENCRYPTED_MB (1024), FERRY_BENCH_CLOUDGIT_COMMITS (10000: the history of cloudgit's push, fetch and clone),
-  FERRY_BENCH_CLOUDGIT_PUSHES (1000: cloudgit's one-commit pushes in sequence)`;
+  FERRY_BENCH_CLOUDGIT_PUSHES (1000: cloudgit's one-commit pushes in sequence), FERRY_BENCH_ASSISTANT_* (bench/README.md, issue 15)`;
 
 function parse(argv: readonly string[]): { names: string[]; rounds: number } | string {
   const names: string[] = [];
