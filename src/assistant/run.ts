@@ -53,6 +53,8 @@ const HOUSEKEEPING_MS = 5 * 60_000;
 const AFTER_MERGE_MS = 30_000;
 const NOTIFIER_RETRY_MS = [30_000, 60_000, 120_000, 300_000];
 const REFRESH_AFTER_MS = 1500;
+/** How long a stopping assistant waits for its last push. */
+const FINAL_PUSH_MS = 10_000;
 
 export async function startAssistant(opts: AssistantOptions): Promise<Assistant> {
   const repo = await AnnexRepo.open(opts.cwd);
@@ -169,9 +171,15 @@ class Parts {
     clearTimeout(this.#refreshTimer);
     await this.watcher?.close();
     for (const timer of this.#retries) clearTimeout(timer);
+    await this.queue?.close();
+    // One last push, so that what landed just now (an upload's location log, a commit whose push was still
+    // waiting) reaches the others before this machine goes quiet; bounded, the cloud may be out of reach.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#queuePush(true), new Promise<void>((resolve) => { timer = setTimeout(resolve, FINAL_PUSH_MS); })]);
+    clearTimeout(timer);
+    clearTimeout(this.#pushTimer);
     await Promise.allSettled(this.clouds.flatMap((c) => c.hubs.map((h) => h.close())));
     await this.worker.close();
-    await this.queue?.close();
     await Promise.allSettled([...this.clouds.map((c) => c.session.close()), ...this.#sessions.map((s) => s.close())]);
     this.remotes?.close();
     await this.status?.close();
@@ -385,7 +393,11 @@ class Parts {
 
   /** Pushes to every cloud (`urgent`: a commit's, on the path of a change); a failure is tried again with backoff. */
   #requestPush(urgent = false): Promise<void> {
-    if (this.#stopped || this.clouds.length === 0) return Promise.resolve();
+    return this.#stopped ? Promise.resolve() : this.#queuePush(urgent);
+  }
+
+  #queuePush(urgent: boolean): Promise<void> {
+    if (this.clouds.length === 0) return Promise.resolve();
     return this.worker.request('push', async () => {
       try {
         for (const cloud of this.clouds) await cloud.syncer.push();
