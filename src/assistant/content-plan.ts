@@ -22,8 +22,8 @@ export interface ContentPlanOptions {
   readonly bus: EventBus;
   /** The remotes content moves with (the clouds, opened by the daemon). */
   readonly remotes: readonly Remote[];
-  /** Queues transfers (the TransferQueue's enqueue). */
-  readonly enqueue: (requests: readonly TransferRequest[]) => Promise<unknown>;
+  /** Queues transfers (the TransferQueue's enqueue); resolves with their ids, in order. */
+  readonly enqueue: (requests: readonly TransferRequest[]) => Promise<readonly string[]>;
 }
 
 export class ContentPlan {
@@ -42,11 +42,14 @@ export class ContentPlan {
     return this.#waiting.size;
   }
 
-  /** Queues the transfers the annexed files under `paths` need (`undefined`: the whole tree). */
-  async files(paths: readonly string[] | undefined): Promise<void> {
-    if (paths !== undefined && paths.length === 0) return;
+  /**
+   * Queues the transfers the annexed files under `paths` need (`undefined`: the whole tree); resolves with
+   * the ids of the uploads among them (a commit's push waits for those).
+   */
+  async files(paths: readonly string[] | undefined): Promise<string[]> {
+    if (paths !== undefined && paths.length === 0) return [];
     const files = await annexedFiles(this.#annex, paths ?? []);
-    await this.#plan(files.map((f) => ({ key: f.key, path: f.path })));
+    return this.#plan(files.map((f) => ({ key: f.key, path: f.path })));
   }
 
   /** Looks again at the files waiting for content, after a pull brought other repositories' location logs. */
@@ -85,8 +88,9 @@ export class ContentPlan {
     }
   }
 
-  async #plan(entries: readonly { key: string; path: string }[]): Promise<void> {
-    if (entries.length === 0) return;
+  /** Queues what `entries` need; returns the ids of the uploads queued. */
+  async #plan(entries: readonly { key: string; path: string }[]): Promise<string[]> {
+    if (entries.length === 0) return [];
     const annex = this.#annex;
     const policy = await Policy.load(annex);
     try {
@@ -112,7 +116,9 @@ export class ContentPlan {
           this.#waiting.set(item.key, paths);
         }
       }
-      if (requests.length > 0) await this.#opts.enqueue(requests);
+      if (requests.length === 0) return [];
+      const ids = await this.#opts.enqueue(requests);
+      return ids.filter((_, i) => requests[i]!.direction === 'upload');
     } finally {
       policy.close();
     }

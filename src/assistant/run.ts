@@ -19,7 +19,7 @@ import { ContentPlan } from './content-plan.js';
 import { EventBus } from './events.js';
 import { takePidLock } from './pid-lock.js';
 import { TransferQueue } from './queue/index.js';
-import type { QueuedTransfer, TransferRequest } from './queue/index.js';
+import type { QueuedTransfer } from './queue/index.js';
 import { SelfWrites } from './self-writes.js';
 import { StatusServer, statusFilePath } from './status/index.js';
 import { SnapshotSource } from './status-source.js';
@@ -150,7 +150,7 @@ class Parts {
       ...(this.opts.concurrency !== undefined ? { concurrency: this.opts.concurrency } : {}),
       onSettled: (item, ok) => this.#transferSettled(item, ok),
     });
-    this.plan = new ContentPlan(annex, { bus, remotes, enqueue: (r) => this.#enqueue(r) });
+    this.plan = new ContentPlan(annex, { bus, remotes, enqueue: (r) => this.queue!.enqueue(r) });
     this.queue.start();
     await this.#openClouds();
     this.watcher = new Watcher({ root: annex.repo.absPath(''), git: annex.repo.git, bus, selfWrites: this.selfWrites, onBatch: (b) => this.#changes(b) });
@@ -280,15 +280,8 @@ class Parts {
       throw err;
     }
     if (outcome.commit === undefined) return;
-    const queued = await this.#collecting(() => this.plan!.files(outcome.added));
+    const queued = await this.plan!.files(outcome.added);
     void this.#afterUploads(queued).then(() => this.#requestPush(true)).then(() => this.#refreshIndexSoon());
-  }
-
-  /** Runs `fn` and returns the ids of the uploads it queued. */
-  async #collecting(fn: () => Promise<void>): Promise<string[]> {
-    const before = new Set(this.queue!.list().map((e) => e.id));
-    await fn();
-    return this.queue!.list().filter((e) => !before.has(e.id) && e.direction === 'upload').map((e) => e.id);
   }
 
   #afterUploads(ids: readonly string[]): Promise<void> {
@@ -306,10 +299,6 @@ class Parts {
         });
       }
     });
-  }
-
-  #enqueue(requests: readonly TransferRequest[]): Promise<string[]> {
-    return this.queue!.enqueue(requests);
   }
 
   #transferSettled(item: QueuedTransfer, ok: boolean): void {

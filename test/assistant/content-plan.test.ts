@@ -54,7 +54,7 @@ async function planOver(t: AfterHook, dir: string): Promise<{ plan: ContentPlan;
   const plan = new ContentPlan(annex, {
     bus,
     remotes: opened.remotes.filter((r) => r.name === 'cloud'),
-    enqueue: (r) => { requests.push(...r); return Promise.resolve(); },
+    enqueue: (r) => { requests.push(...r); return Promise.resolve(r.map((_, i) => `t${requests.length - r.length + i}`)); },
   });
   return { plan, requests, dropped };
 }
@@ -62,7 +62,7 @@ async function planOver(t: AfterHook, dir: string): Promise<{ plan: ContentPlan;
 test('a new file is uploaded; on the other client it waits while no remote has it, and is downloaded once one does', async (t) => {
   const { a, b, key } = await pair(t);
   const onA = await planOver(t, a);
-  await onA.plan.files(['photo.jpg']);
+  assert.deepEqual(await onA.plan.files(['photo.jpg']), ['t0'], 'the ids of the uploads it queued');
   assert.deepEqual(onA.requests, [{ direction: 'upload', key, remote: 'cloud', paths: ['photo.jpg'] }]);
 
   const onB = await planOver(t, b);
